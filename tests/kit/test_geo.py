@@ -100,6 +100,11 @@ def test_bd09_to_gcj02_and_forward_again_is_within_1e_9_degrees(point: tuple[flo
     assert_close(geo.gcj02_to_bd09(*geo.bd09_to_gcj02(*point)), point, 1e-9)
 
 
+@given(st.tuples(st.floats(-179, 179), st.floats(-89, 89)))
+def test_the_bd09_round_trip_holds_around_the_world(point: tuple[float, float]) -> None:
+    assert_close(geo.bd09_to_gcj02(*geo.gcj02_to_bd09(*point)), point, 1e-9)
+
+
 @given(points_in_china, st.sampled_from(list(CRS)))
 def test_from_wgs84_and_to_wgs84_are_inverse(point: tuple[float, float], crs: CRS) -> None:
     assert_close(geo.to_wgs84(*geo.from_wgs84(*point, crs), crs), point, 1e-9)

@@ -17,9 +17,10 @@ Contracts:
 - The forward transforms (WGS-84 → GCJ-02, GCJ-02 → BD-09) are the published closed forms. The
   inverses have no closed form; they are solved by fixed-point iteration on the forward transform
   until the residual is below ``1e-11`` degrees (at most ``MAX_ITERATIONS`` rounds). Guaranteed:
-  converting back with the forward transform reproduces the input within ``1e-9`` degrees
-  (about 0.1 mm), and so does a round trip WGS-84 → GCJ-02 → WGS-84, for every point at least
-  0.05° inside ``CHINA_BOX`` (which holds all of China's territory) and for every point outside it.
+  the forward transform of the result reproduces the input within ``1e-9`` degrees (about 0.1 mm),
+  and the round trips WGS-84 → GCJ-02 → WGS-84 and GCJ-02 → BD-09 → GCJ-02 return within ``1e-9``
+  degrees. For BD-09 this holds everywhere away from the antimeridian; for GCJ-02 at every point
+  outside ``CHINA_BOX`` and at least 0.05° inside it, which covers all of China's territory.
   Within 0.05° of the box's edges GCJ-02 is discontinuous: some points there have two WGS-84
   preimages and some none, and the result is the last iterate.
 """
