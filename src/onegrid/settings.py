@@ -65,7 +65,7 @@ _pii_spec = _required(
 )
 PII_KEYS: dict[str, bytes] = {}
 for _item in _pii_spec.split(","):
-    _kid, _, _b64 = _item.strip().partition(":")
+    _kid, _sep, _b64 = _item.strip().partition(":")
     try:
         _key = base64.urlsafe_b64decode(_b64.encode())
     except ValueError as exc:
@@ -171,6 +171,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -226,3 +227,5 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+
+AUTHENTICATION_BACKENDS = ["onegrid.access.backends.ThrottledModelBackend"]

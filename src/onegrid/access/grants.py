@@ -1,0 +1,16 @@
+"""Where a user holds a permission through grants: their own and their organisations'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from onegrid.access.models import Grant
+
+
+def granted_paths(user: Any, permission: str) -> list[str]:
+    rows = Grant.objects.filter(role__permissions__name=permission).filter(
+        Q(user_id=user.pk) | Q(organisation__memberships__user_id=user.pk, organisation__is_active=True)
+    )
+    return list(rows.values_list("area_path", flat=True).distinct())

@@ -1,0 +1,55 @@
+"""The standard roles every installation starts with (data: administrators may change them)."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.access import catalog
+from onegrid.access.models import Permission, Role
+
+ALL = "*"
+
+STANDARD_ROLES: dict[str, tuple[Promise, str, list[str]]] = {
+    "administrator": (_("Administrator"), "Administrator", [ALL]),
+    "county_operator": (
+        _("County command-centre operator"),
+        "County operator",
+        ["areas.view", "areas.locate", "areas.export", "access.view", "audit.view"],
+    ),
+    "township_operator": (
+        _("Township command-centre operator"),
+        "Township operator",
+        ["areas.view", "areas.locate", "areas.export", "access.view"],
+    ),
+    "grid_worker": (_("Grid worker"), "Grid worker", ["areas.view", "areas.locate"]),
+    "department_handler": (_("Department handler"), "Department handler", ["areas.view", "areas.locate"]),
+    "resident": (_("Resident"), "Resident", ["areas.locate"]),
+    "auditor": (_("Auditor"), "Auditor", ["audit.view", "areas.view", "access.view"]),
+    "area_manager": (
+        _("Area-net manager"),
+        "Area-net manager",
+        [
+            "areas.view",
+            "areas.locate",
+            "areas.add",
+            "areas.change",
+            "areas.move",
+            "areas.delete",
+            "areas.import",
+            "areas.export",
+        ],
+    ),
+}
+
+
+def ensure_standard_roles() -> None:
+    """Create the standard roles that are missing; roles that exist are left as administrators set them."""
+    names = list(catalog.permissions())
+    for code, (name, name_en, permissions) in STANDARD_ROLES.items():
+        role, created = Role.objects.get_or_create(
+            code=code, defaults={"name": str(name), "name_en": name_en}
+        )
+        if created:
+            wanted = names if permissions == [ALL] else permissions
+            role.permissions.set(Permission.objects.filter(name__in=wanted))

@@ -1,0 +1,16 @@
+"""Values every page needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "tile_url": settings.TILE_URL,
+        "tile_attribution": settings.TILE_ATTRIBUTION,
+        "production": settings.PRODUCTION,
+    }

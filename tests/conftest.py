@@ -1,0 +1,59 @@
+"""Fixtures shared by every app's tests: a small hand-made net, people with grants, API clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from tests.factories import Net, build_net, make_user
+
+REQUIRE_SERVICES = os.environ.get("ONEGRID_REQUIRE_SERVICES") == "1"
+
+
+def need_service(available: bool, reason: str) -> None:
+    """Skip on a developer's machine; fail in CI (ONEGRID_REQUIRE_SERVICES=1)."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def net(db: Any) -> Net:
+    return build_net()
+
+
+@pytest.fixture
+def people(net: Net) -> dict[str, Any]:
+    """One user per standard role, granted where the demo grants them."""
+    return {
+        "admin": make_user("admin", role="administrator", area=net.province),
+        "county": make_user("county", role="county_operator", area=net.county),
+        "township": make_user("township", role="township_operator", area=net.township_a),
+        "township_b": make_user("township_b", role="township_operator", area=net.township_b),
+        "gridworker": make_user("gridworker", role="grid_worker", area=net.grid_a1),
+        "manager": make_user("manager", role="area_manager", area=net.county),
+        "resident": make_user("resident", role="resident", area=net.province),
+        "nobody": make_user("nobody"),
+        "auditor": make_user("auditor", role="auditor", area=net.province),
+    }
+
+
+@pytest.fixture
+def client_as(people: dict[str, Any]) -> Callable[[str | None], Client]:
+    def make(name: str | None) -> Client:
+        client = Client()
+        if name is not None:
+            client.force_login(people[name])
+        return client
+
+    return make
