@@ -7,7 +7,7 @@ from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from onegrid.access import catalog, selectors, services
-from onegrid.access.auth import require
+from onegrid.access.auth import caller, require
 from onegrid.access.models import ApiToken, Grant, Organisation, Role, User
 from onegrid.access.schemas import (
     GrantIn,
@@ -211,7 +211,7 @@ def list_tokens(request: HttpRequest) -> Any:
 
 @router.post("/tokens", response={201: TokenCreated, **ERRORS}, summary="Issue a token (shown once)")
 def create_token(request: HttpRequest, body: TokenIn) -> Any:
-    actor = request.user
+    actor = caller(request)
     owner = selectors.user_for(actor, body.user) if body.user and body.user != actor.get_username() else actor
     area = areas.get_for(actor, body.area_code) if body.area_code else None
     row, text = services.create_token(
@@ -227,7 +227,8 @@ def create_token(request: HttpRequest, body: TokenIn) -> Any:
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS}, summary="Revoke a token")
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
-    row = selectors.tokens(request.user).filter(pk=token_id).first()
+    actor = caller(request)
+    row = selectors.tokens(actor).filter(pk=token_id).first()
     if row is None:
         raise NotFound("token not found")
-    return _token(services.revoke_token(actor=request.user, token=row))
+    return _token(services.revoke_token(actor=actor, token=row))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
 from onegrid.access import services
+from onegrid.access.models import User
 from onegrid.kit import scope
 from onegrid.kit.errors import Forbidden
 
@@ -25,6 +27,14 @@ class Session(SessionAuth):
 
 
 API_AUTH = [BearerToken(), Session()]
+
+
+def caller(request: HttpRequest) -> User:
+    """The authenticated user behind an API call (the API's auth has already refused anyone else)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise AuthenticationError()
+    return user
 
 
 def require(request: HttpRequest, permission: str) -> Any:

@@ -23,10 +23,6 @@ class User(AbstractUser):
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
-    class Meta(AbstractUser.Meta):
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
-
     def __str__(self) -> str:
         return self.display_name or self.username
 
@@ -66,7 +62,7 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects: ClassVar[ScopedManager[Organisation]] = ScopedManager()
+    objects = ScopedManager["Organisation"]()
 
     class Meta:
         ordering = ["area_path", "code"]
@@ -145,7 +141,7 @@ class Grant(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects: ClassVar[ScopedManager[Grant]] = ScopedManager()
+    objects = ScopedManager["Grant"]()
 
     class Meta:
         verbose_name = _("grant")

@@ -30,7 +30,7 @@ def users(actor: Any) -> Any:
 
 
 def user_for(actor: Any, username: str) -> User:
-    user = users(actor).filter(username=username).first()
+    user: User | None = users(actor).filter(username=username).first()
     if user is None:
         raise NotFound(f"user {username} not found")
     return user

@@ -37,7 +37,7 @@ def _revision() -> int:
     return int(row or 0)
 
 
-def _build(rows: list[tuple[str, bytes]]) -> tuple[LocateIndex, np.ndarray]:
+def _build(rows: list[tuple[str, bytes | memoryview]]) -> tuple[LocateIndex, np.ndarray]:
     paths = np.array([p for p, _ in rows], dtype=object)
     shapes = shapely.from_wkb(np.array([bytes(w) for _, w in rows], dtype=object))
     return LocateIndex.build(np.arange(len(rows), dtype=np.int64), list(shapes)), paths

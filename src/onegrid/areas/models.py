@@ -66,7 +66,7 @@ class Area(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects: ClassVar[ScopedManager[Area]] = ScopedManager()
+    objects = ScopedManager["Area"]()
 
     class Meta:
         ordering = ["path"]

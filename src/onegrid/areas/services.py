@@ -86,7 +86,9 @@ def write_batch(
                 ids.update(
                     Area.objects.filter(code__in=missing[start : start + 900]).values_list("code", "id")
                 )
-            new, changed, befores = [], [], {}
+            new: list[Area] = []
+            changed: list[Area] = []
+            befores: dict[int, dict[str, Any]] = {}
             for item in items:
                 area = item.existing or Area(code=item.data.code, created_at=now)
                 if item.existing is not None:
@@ -165,7 +167,7 @@ def update(*, actor: Any, area: Area, changes: dict[str, Any]) -> Area:
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(f"{sorted(unknown)[0]} cannot be changed here", field=sorted(unknown)[0])
-    parent_code = area.parent.code if area.parent_id else None
+    parent_code = area.parent.code if area.parent is not None else None
     data = AreaInput(
         code=area.code,
         name=changes.get("name", area.name),

@@ -43,7 +43,7 @@ class AuditRecord(models.Model):
 
     # A record keeps the path the object had when it was written, even if the area moves later.
     rewrite_paths_on_move: ClassVar[bool] = False
-    objects: ClassVar[ScopedManager[AuditRecord]] = ScopedManager()
+    objects = ScopedManager["AuditRecord"]()
 
     class Meta:
         ordering = ["-id"]
