@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from onegrid.audit import maintenance
 from tests.factories import Net, build_net, make_user
 
 REQUIRE_SERVICES = os.environ.get("ONEGRID_REQUIRE_SERVICES") == "1"
@@ -20,6 +21,28 @@ def need_service(available: bool, reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"required service missing: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _audit_append_only(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Audit records stay append-only during every test; a transactional test's database is emptied
+    afterwards, which needs the maintenance switch (see onegrid.audit.maintenance)."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        yield
+        return
+    maintenance.set_maintenance(False)
+    yield
+    if transactional:
+        maintenance.set_maintenance(True)
 
 
 @pytest.fixture(autouse=True)

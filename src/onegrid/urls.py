@@ -9,4 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onegrid.web.urls")),
     path("", include("onegrid.areas.urls")),
+    path("", include("onegrid.audit.urls")),
 ]

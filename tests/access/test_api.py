@@ -1,0 +1,140 @@
+"""/api/v1/access for administrators and integrators, with the scope matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from tests.factories import Net, make_user
+
+from onegrid.access.models import ApiToken, Grant, Organisation
+from onegrid.audit.models import AuditRecord
+
+pytestmark = pytest.mark.django_db
+ClientAs = Callable[[str | None], Client]
+JSON = "application/json"
+
+
+def test_me_lists_where_i_hold_each_permission(client_as: ClientAs, net: Net) -> None:
+    body = client_as("township").get("/api/v1/access/me").json()
+    assert body["permissions"]["areas.view"] == [net.township_a.path]
+    assert "areas.add" not in body["permissions"]
+
+
+def test_organisations_scope_matrix(client_as: ClientAs, net: Net) -> None:
+    Organisation.objects.create(
+        code="a", name="A", kind="grid_station", area=net.township_a, area_path=net.township_a.path
+    )
+    Organisation.objects.create(
+        code="b", name="B", kind="grid_station", area=net.township_b, area_path=net.township_b.path
+    )
+    url = "/api/v1/access/organisations"
+    assert client_as(None).get(url).status_code == 401
+    assert client_as("gridworker").get(url).status_code == 403
+    assert [o["code"] for o in client_as("township").get(url).json()["items"]] == ["a"]
+    assert [o["code"] for o in client_as("county").get(url).json()["items"]] == ["a", "b"]
+
+
+def test_an_administrator_creates_an_organisation_and_grants_it_a_role(client_as: ClientAs, net: Net) -> None:
+    admin = client_as("admin")
+    created = admin.post(
+        "/api/v1/access/organisations",
+        {"code": "cg-b", "name": "城管", "kind": "department", "area_code": net.township_b.code},
+        content_type=JSON,
+    )
+    assert created.status_code == 201, created.content
+    granted = admin.post(
+        "/api/v1/access/grants",
+        {"role": "grid_worker", "area_code": net.grid_b1.code, "organisation": "cg-b"},
+        content_type=JSON,
+    )
+    assert granted.status_code == 201, granted.content
+    assert Grant.objects.filter(organisation__code="cg-b", area=net.grid_b1).exists()
+    assert AuditRecord.objects.filter(action="access.grant.create").exists()
+
+
+def test_writes_outside_the_writers_scope_are_refused_and_nothing_kept(
+    client_as: ClientAs, people: dict[str, Any], net: Net
+) -> None:
+    local_admin = make_user("local_admin", role="administrator", area=net.township_a)
+    client = Client()
+    client.force_login(local_admin)
+    before = Organisation.objects.count()
+    outside = client.post(
+        "/api/v1/access/organisations",
+        {"code": "xx", "name": "X", "kind": "department", "area_code": net.township_b.code},
+        content_type=JSON,
+    )
+    assert outside.status_code == 404
+    grant = client.post(
+        "/api/v1/access/grants",
+        {"role": "grid_worker", "area_code": net.grid_b1.code, "user": "local_admin"},
+        content_type=JSON,
+    )
+    assert grant.status_code == 404
+    assert Organisation.objects.count() == before
+    assert not Grant.objects.filter(area=net.grid_b1).exists()
+
+
+def test_nobody_grants_what_they_do_not_hold(client_as: ClientAs, people: dict[str, Any], net: Net) -> None:
+    response = client_as("county").post(
+        "/api/v1/access/grants",
+        {"role": "administrator", "area_code": net.county.code, "user": "gridworker"},
+        content_type=JSON,
+    )
+    assert response.status_code in (403, 404)
+    assert not Grant.objects.filter(user=people["gridworker"], role__code="administrator").exists()
+
+
+def test_tokens_issue_use_and_revoke(client_as: ClientAs, net: Net) -> None:
+    client = client_as("county")
+    issued = client.post(
+        "/api/v1/access/tokens",
+        {
+            "name": "crm",
+            "permissions": ["areas.view"],
+            "area_code": net.township_b.code,
+            "expires_in_days": 30,
+        },
+        content_type=JSON,
+    )
+    assert issued.status_code == 201, issued.content
+    text = issued.json()["token"]
+    listed = client.get("/api/v1/access/tokens").json()
+    assert "token" not in listed[0]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {text}"}
+    assert Client().get(f"/api/v1/areas/{net.grid_b1.code}", **auth).status_code == 200
+    assert Client().get(f"/api/v1/areas/{net.grid_a1.code}", **auth).status_code == 404
+    revoked = client.post(f"/api/v1/access/tokens/{issued.json()['id']}/revoke")
+    assert revoked.status_code == 200
+    assert Client().get(f"/api/v1/areas/{net.grid_b1.code}", **auth).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "permissions": ["areas.fly"]}, "permissions"),
+        ({"name": "x", "permissions": []}, "permissions"),
+        ({"name": "x", "permissions": ["areas.view"], "expires_in_days": 0}, "expires_in_days"),
+        ({"name": "", "permissions": ["areas.view"]}, "name"),
+    ],
+)
+def test_bad_token_requests_name_the_field(
+    client_as: ClientAs, net: Net, body: dict[str, Any], field: str
+) -> None:
+    response = client_as("county").post("/api/v1/access/tokens", body, content_type=JSON)
+    assert response.status_code == 422
+    assert field in response.content.decode()
+    assert ApiToken.objects.count() == 0
+
+
+def test_session_writes_need_the_csrf_token(people: dict[str, Any], net: Net) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["admin"])
+    response = client.post(
+        "/api/v1/access/tokens", {"name": "x", "permissions": ["areas.view"]}, content_type=JSON
+    )
+    assert response.status_code in (401, 403)
+    assert ApiToken.objects.count() == 0
