@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from onegrid.audit import maintenance
 from tests.factories import Net, build_net, make_user
+
+from onegrid.audit import maintenance
 
 REQUIRE_SERVICES = os.environ.get("ONEGRID_REQUIRE_SERVICES") == "1"
 

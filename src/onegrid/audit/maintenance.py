@@ -29,7 +29,7 @@ def register(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 def set_maintenance(enabled: bool) -> None:
     """Switch maintenance on or off for this process's default connection."""
-    global _unlocked  # noqa: PLW0603  (a process-wide switch by design)
+    global _unlocked
     _unlocked = enabled
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
