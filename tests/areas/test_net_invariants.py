@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.factories import Net, area_input, square
 
+from onegrid.access import services as access
+from onegrid.access.models import ApiToken, Grant, Organisation
 from onegrid.areas import services
 from onegrid.areas.inputs import AreaInput
 from onegrid.areas.levels import Level
@@ -160,3 +162,17 @@ def test_updating_a_boundary_checks_it_again(net: Net) -> None:
         services.update(actor=None, area=net.grid_a1, changes={"geometry": square(120.0, 30.0, 120.4, 31.0)})
     services.update(actor=None, area=net.grid_a1, changes={"name": "新名字", "population": 5})
     assert Area.objects.get(pk=net.grid_a1.pk).name == "新名字"
+
+
+def test_moving_an_area_rewrites_the_paths_of_grants_organisations_and_tokens(people: dict, net: Net) -> None:
+    village = Area.objects.get(code="330122001001")
+    grid = Area.objects.get(code="330122001001002")
+    org = Organisation.objects.create(code="st", name="站", kind="grid_station", area=grid, area_path=grid.path)
+    access.grant(actor=None, role=people["gridworker"].grants.first().role, area=grid, organisation=org)
+    token, _ = access.create_token(actor=None, user=people["county"], name="t", permissions=["areas.view"], area=grid)
+    services.move(actor=None, area=village, parent=net.township_b, new_code="330122002002")
+    moved = Area.objects.get(pk=grid.pk)
+    assert moved.code == "330122002002002"
+    assert Organisation.objects.get(pk=org.pk).area_path == moved.path
+    assert set(Grant.objects.filter(area=grid).values_list("area_path", flat=True)) == {moved.path}
+    assert ApiToken.objects.get(pk=token.pk).area_path == moved.path

@@ -185,6 +185,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
+    # Scoped so that moving an area rewrites the token's area path with everything else's.
+    objects = ScopedManager["ApiToken"]()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")
