@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from pypinyin import lazy_pinyin
 from shapely.geometry.base import BaseGeometry
 
-from onegrid.areas.levels import Level, Kind
+from onegrid.areas.levels import Kind, Level
 
 Scale = Literal["county", "city", "province"]
 Geometries = NDArray[np.object_]
@@ -173,6 +173,7 @@ def _township_type(name: str) -> str:
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("畲族自治县", "She Autonomous County"),
     ("畲族乡", "She Ethnic Township"),
+    ("畲族镇", "She Ethnic Town"),
     ("街道", "Subdistrict"),
     ("社区", "Community"),
     ("省", "Province"),
@@ -185,10 +186,24 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
 )
 
 
+# Readings of heteronyms as they are read in place names (pypinyin's defaults say 长庆 Zhangqing,
+# 莲都 Liandou, 江厦 Jiangsha, 朝晖 Zhaohui); applied per character, pypinyin itself is left alone.
+_PLACE_READINGS = {"长": "chang", "都": "du", "厦": "xia", "朝": "chao", "佛": "fo"}
+_PLACE_PHRASES = {"乐成": ("yue", "cheng")}  # 乐成街道 in 乐清 (Yueqing)
+
+
 @cache
 def _pinyin(text: str) -> str:
     """Hanyu pinyin without tones, syllables joined, apostrophe before a/o/e (Xi'ao)."""
     syllables = lazy_pinyin(text, v_to_u=True)
+    if len(syllables) == len(text):  # one syllable per character: safe to correct by position
+        syllables = [
+            _PLACE_READINGS.get(char, syllable) for char, syllable in zip(text, syllables, strict=True)
+        ]
+        for phrase, reading in _PLACE_PHRASES.items():
+            at = text.find(phrase)
+            if at >= 0:
+                syllables[at : at + len(phrase)] = reading
     joined = syllables[0] + "".join(("'" + s if s[:1] in ("a", "o", "e") else s) for s in syllables[1:])
     return joined[:1].upper() + joined[1:]
 
@@ -204,7 +219,10 @@ def _english(name: str) -> str:
 # Synthetic village and community names.
 
 # Common first characters of village names: surnames, directions, plain descriptors.
-_VILLAGE_FIRST = "王李张陈刘杨黄吴周徐孙胡朱林何郭罗梁郑谢韩唐冯董程曹许沈彭蒋蔡叶余潘杜钟汪方姚金陆邵俞施楼章东西南北上下前后大小新高石"
+_VILLAGE_FIRST = (
+    "王李张陈刘杨黄吴周徐孙胡朱林何郭罗梁郑谢韩唐冯董程曹许沈彭蒋蔡叶余潘杜钟汪方姚金陆邵俞施楼章"
+    "东西南北上下前后大小新高石"
+)
 # Landscape elements typical of Zhejiang place names (坞, 岙, 垟, 畈 ...).
 _VILLAGE_SECOND = "山溪桥塘坞岙湾岭坑埠浦洋田庄垟岗墩堰畈湖港泾浜园"
 _VILLAGE_THIRD = "头口里下"
@@ -215,7 +233,7 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("小学", "Primary School"),
     ("中学", "Middle School"),
     ("卫生院", "Health Centre"),
-    ("人民医院", "People's Hospital"),
+    ("医院", "Hospital"),
     ("纺织有限公司", "Textile Co., Ltd."),
     ("机械有限公司", "Machinery Co., Ltd."),
     ("电子有限公司", "Electronics Co., Ltd."),
@@ -550,6 +568,7 @@ def _partition(
 ) -> tuple[Geometries, NDArray[np.float64]]:
     """Split each parent into ``counts[p]`` children; returns the children and their sites.
 
+    A child is its site's Voronoi cell (among its siblings' sites) intersected with the parent.
     Children come parent by parent, in order. A parent with one child passes its geometry on.
     """
     sites = _sites(parents, centres, counts, central, keys, rng, spread)
@@ -557,18 +576,138 @@ def _partition(
     children = np.empty(len(parent_of), dtype=object)
     single = counts[parent_of] == 1
     children[single] = parents[parent_of[single]]
-    split = np.flatnonzero(counts > 1)
-    if split.size:
-        many = ~single
-        _, compact = np.unique(parent_of[many], return_inverse=True)
-        diagram = shapely.voronoi_polygons(
-            shapely.multipoints(sites[many], indices=compact), extend_to=parents[split], ordered=True
-        )
-        cells, which = shapely.get_parts(diagram, return_index=True)
-        if len(cells) != int(many.sum()):
-            raise RuntimeError("Voronoi diagram lost a site (duplicate sites?)")
-        children[many] = shapely.intersection(cells, parents[split][which])
-    return _clean(children), sites
+
+    simple = (counts > 1) & (shapely.get_type_id(parents) == shapely.GeometryType.POLYGON)
+    simple &= shapely.get_num_interior_rings(parents) == 0
+    clipped, failed = _clip_cells(parents[simple], sites[simple[parent_of]], counts[simple])
+    simple_parents = np.flatnonzero(simple)
+    mine = simple[parent_of]
+    children[mine] = clipped
+    rest = (counts > 1) & ~simple
+    rest[simple_parents[failed]] = True
+    if rest.any():
+        mine = rest[parent_of]
+        children[mine] = _clean(_voronoi_cells(parents[rest], sites[mine], counts[rest]))
+    return children, sites
+
+
+def _voronoi_cells(parents: Geometries, sites: NDArray[np.float64], counts: NDArray[np.int64]) -> Geometries:
+    """Voronoi cells of each parent's sites intersected with the parent, by GEOS (any geometry)."""
+    parent_of, _ = _ragged_index(counts)
+    diagram = shapely.voronoi_polygons(
+        shapely.multipoints(sites, indices=parent_of), extend_to=parents, ordered=True
+    )
+    cells, which = shapely.get_parts(diagram, return_index=True)
+    if len(cells) != len(sites):
+        raise RuntimeError("Voronoi diagram lost a site (duplicate sites?)")
+    result: Geometries = shapely.intersection(cells, parents[which])
+    return result
+
+
+_CLIP_BATCH = 20_000  # parents per batch: bounds the (cells x vertices) arrays to some tens of MB
+
+
+def _clip_cells(
+    parents: Geometries, sites: NDArray[np.float64], counts: NDArray[np.int64]
+) -> tuple[Geometries, NDArray[np.bool_]]:
+    """Voronoi cells clipped to parents, for Polygons without holes, by numpy (the fast path).
+
+    The cell of site i is the parent clipped by the half-planes nearer to i than to each sibling
+    site j (Sutherland–Hodgman, all cells at once). The half-plane of (i, j) is the exact negation
+    of that of (j, i), so shared edges match up to rounding. A clipped ring that is valid is the
+    right answer; one that is not (a non-convex parent cut into pieces, leaving zero-width
+    bridges) marks its parent as failed, for the caller to redo with GEOS. Returns one cell per
+    site (garbage for failed parents) and the failed mask over parents.
+    """
+    cells = np.empty(len(sites), dtype=object)
+    failed = np.zeros(len(parents), dtype=bool)
+    if len(parents) == 0:
+        return cells, failed
+    rings, ring_of = shapely.get_coordinates(shapely.get_exterior_ring(parents), return_index=True)
+    ring_n = np.bincount(ring_of, minlength=len(parents)) - 1  # without the closing vertex
+    ring_starts = np.cumsum(ring_n + 1) - (ring_n + 1)
+    site_starts = np.cumsum(counts) - counts
+    for first in range(0, len(parents), _CLIP_BATCH):
+        batch = np.arange(first, min(first + _CLIP_BATCH, len(parents)))
+        batch_parent, cell_local = _ragged_index(counts[batch])
+        cell_parent = batch[batch_parent]
+        n = ring_n[cell_parent].copy()
+        # Vertices as (cells, width) arrays padded with the first vertex, so that the vertex after
+        # the last one is the next column.
+        column = np.arange(int(n.max()) + 1)[None, :]
+        vertex = rings[ring_starts[cell_parent, None] + np.where(column < n[:, None], column, 0)]
+        x, y = vertex[..., 0], vertex[..., 1]
+        own = sites[site_starts[cell_parent] + cell_local]
+        n_sites = counts[cell_parent]
+        for step in range(int(counts[batch].max()) - 1):
+            other_local = np.where(step < cell_local, step, step + 1)
+            rows = np.flatnonzero(other_local < n_sites)
+            other = sites[site_starts[cell_parent[rows]] + other_local[rows]]
+            normal = other - own[rows]
+            middle = (own[rows] + other) / 2
+            f = normal[:, 0, None] * (x[rows] - middle[:, 0, None]) + normal[:, 1, None] * (
+                y[rows] - middle[:, 1, None]
+            )
+            x_rows, y_rows, n[rows] = _clip_step(x[rows], y[rows], n[rows], f)
+            if x_rows.shape[1] > x.shape[1]:
+                extra = x_rows.shape[1] - x.shape[1]
+                x = np.concatenate([x, np.repeat(x[:, :1], extra, axis=1)], axis=1)
+                y = np.concatenate([y, np.repeat(y[:, :1], extra, axis=1)], axis=1)
+            x[rows, : x_rows.shape[1]] = x_rows
+            y[rows, : x_rows.shape[1]] = y_rows
+            x[rows, x_rows.shape[1] :] = x_rows[:, :1]
+            y[rows, x_rows.shape[1] :] = y_rows[:, :1]
+        polygons, ok = _rings_to_polygons(x, y, n)
+        cells[site_starts[first] + np.arange(len(cell_parent))] = polygons
+        failed[np.unique(cell_parent[~ok])] = True
+    return cells, failed
+
+
+def _next(a: NDArray[Any]) -> NDArray[Any]:
+    """The following column, cyclically (rows are padded with their first vertex)."""
+    return np.concatenate([a[:, 1:], a[:, :1]], axis=1)
+
+
+def _clip_step(
+    x: NDArray[np.float64], y: NDArray[np.float64], n: NDArray[np.int64], f: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """One Sutherland–Hodgman step: the part of each ring where ``f <= 0``, padded likewise."""
+    rows, width = x.shape
+    valid = np.arange(width)[None, :] < n[:, None]
+    f_next = _next(f)
+    inside = f <= 0
+    keep = valid & inside
+    cross = valid & (inside != (f_next <= 0))
+    t = np.where(cross, f / np.where(cross, f - f_next, 1.0), 0.0)
+    points_x = np.stack([x, x + t * (_next(x) - x)], axis=2).reshape(rows, 2 * width)
+    points_y = np.stack([y, y + t * (_next(y) - y)], axis=2).reshape(rows, 2 * width)
+    emitted = np.stack([keep, cross], axis=2).reshape(rows, 2 * width)
+    counts = emitted.sum(axis=1)
+    first = emitted.argmax(axis=1)[:, None]
+    new_width = int(counts.max()) + 1
+    out_x = np.repeat(np.take_along_axis(points_x, first, axis=1), new_width, axis=1)
+    out_y = np.repeat(np.take_along_axis(points_y, first, axis=1), new_width, axis=1)
+    r, c = np.nonzero(emitted)
+    position = (np.cumsum(emitted, axis=1) - 1)[r, c]
+    out_x[r, position] = points_x[r, c]
+    out_y[r, position] = points_y[r, c]
+    return out_x, out_y, counts
+
+
+def _rings_to_polygons(
+    x: NDArray[np.float64], y: NDArray[np.float64], n: NDArray[np.int64]
+) -> tuple[Geometries, NDArray[np.bool_]]:
+    """Polygons from padded open rings, without repeated vertices; and which ones are valid."""
+    keep = np.arange(x.shape[1])[None, :] < n[:, None]
+    keep &= (x != _next(x)) | (y != _next(y))
+    ok = keep.sum(axis=1) >= 3
+    keep &= ok[:, None]
+    r, c = np.nonzero(keep)
+    polygons = np.empty(len(x), dtype=object)
+    ring_index = np.cumsum(ok) - 1
+    polygons[ok] = shapely.polygons(shapely.linearrings(x[r, c], y[r, c], indices=ring_index[r]))
+    ok[ok] = shapely.is_valid(polygons[ok])
+    return polygons, ok
 
 
 def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
@@ -882,33 +1021,50 @@ def _micro_grids(
 COORDINATE_DECIMALS = 7
 
 
-def _ring(ring: BaseGeometry) -> list[list[float]]:
-    return [
-        [round(x, COORDINATE_DECIMALS), round(y, COORDINATE_DECIMALS)]
-        for x, y in shapely.get_coordinates(ring).tolist()
-    ]
-
-
-def _polygon(polygon: BaseGeometry) -> list[list[list[float]]]:
-    return [_ring(polygon.exterior), *(_ring(hole) for hole in polygon.interiors)]
+def _round(coordinates: NDArray[np.float64]) -> NDArray[np.float64]:
+    rounded: NDArray[np.float64] = np.round(coordinates, COORDINATE_DECIMALS)
+    return rounded
 
 
 def rounded(geometry: BaseGeometry) -> BaseGeometry:
-    """``geometry`` snapped to 7 decimals, still valid (it may lose a vertex), rings oriented."""
-    snapped = shapely.set_precision(geometry, 10.0**-COORDINATE_DECIMALS)
-    if snapped.is_empty:
-        raise ValueError("geometry vanishes when rounded to 7 decimals")
-    oriented: BaseGeometry = shapely.orient_polygons(snapped, exterior_cw=False)
-    return oriented
+    """``geometry`` with coordinates rounded to 7 decimals (about 1 cm), still valid and oriented.
+
+    Plain rounding almost always keeps a polygon valid; when it does not, GEOS snap-rounds it.
+    """
+    result: BaseGeometry = shapely.transform(geometry, _round)
+    if not result.is_valid:
+        snapped = shapely.set_precision(geometry, 10.0**-COORDINATE_DECIMALS)
+        if snapped.is_empty:
+            raise ValueError("geometry vanishes when rounded to 7 decimals")
+        result = shapely.orient_polygons(snapped, exterior_cw=False)
+    return result
+
+
+def _coordinates(geometry: BaseGeometry) -> list[list[list[list[float]]]]:
+    """GeoJSON MultiPolygon coordinates of a Polygon or MultiPolygon."""
+    if geometry.geom_type == "Polygon" and shapely.get_num_interior_rings(geometry) == 0:
+        return [[shapely.get_coordinates(geometry).tolist()]]  # the common case, kept cheap
+    rings, ring_polygon = shapely.get_rings(shapely.get_parts(geometry), return_index=True)
+    xy, xy_ring = shapely.get_coordinates(rings, return_index=True)
+    ring_ends = np.cumsum(np.bincount(xy_ring, minlength=len(rings))).tolist()
+    polygons: list[list[list[list[float]]]] = [[] for _ in range(int(ring_polygon[-1]) + 1)]
+    points = xy.tolist()
+    start = 0
+    for polygon, end in zip(ring_polygon.tolist(), ring_ends, strict=True):
+        polygons[polygon].append(points[start:end])
+        start = end
+    return polygons
 
 
 def to_feature(d: AreaDraft) -> dict[str, Any]:
-    """An RFC 7946 GeoJSON Feature; coordinates rounded to 7 decimals (about 1 cm), still valid."""
-    geometry = rounded(d.geometry)
-    if geometry.geom_type == "Polygon":
-        shape: dict[str, Any] = {"type": "Polygon", "coordinates": _polygon(geometry)}
+    """An RFC 7946 GeoJSON Feature: coordinates rounded to 7 decimals, still valid, exterior
+    rings counter-clockwise; properties code, name, name_en, level (lower-case name), kind,
+    parent_code, population, households."""
+    polygons = _coordinates(rounded(d.geometry))
+    if len(polygons) == 1:
+        shape: dict[str, Any] = {"type": "Polygon", "coordinates": polygons[0]}
     else:
-        shape = {"type": "MultiPolygon", "coordinates": [_polygon(p) for p in shapely.get_parts(geometry)]}
+        shape = {"type": "MultiPolygon", "coordinates": polygons}
     return {
         "type": "Feature",
         "id": d.code,
