@@ -564,7 +564,7 @@ def _partition(
     central: NDArray[np.bool_],
     keys: NDArray[np.int64],
     rng: _Random,
-    spread: float = 0.3,
+    spread: float = 0.0,
 ) -> tuple[Geometries, NDArray[np.float64]]:
     """Split each parent into ``counts[p]`` children; returns the children and their sites.
 
@@ -737,13 +737,9 @@ def _clean(geometries: Geometries) -> Geometries:
 # ---------------------------------------------------------------------------------------------
 # The generator.
 
-_SPREAD = {
-    Level.COUNTY: 0.35,
-    Level.TOWNSHIP: 0.3,
-    Level.VILLAGE: 0.3,
-    Level.GRID: 0.3,
-    Level.MICRO_GRID: 0.3,
-}
+# How far central sites spread around their parent's centre (see _sites): urban districts (区) in
+# a city, subdistricts (街道) in a county, communities (社区) in a township.
+_SPREAD = {Level.COUNTY: 0.35, Level.TOWNSHIP: 0.3, Level.VILLAGE: 0.3}
 
 
 def generate(
@@ -848,116 +844,138 @@ def _generate(cities: list[str], counties: list[str], *, micro: bool, rng: _Rand
     for d, geometry in zip(township_divisions, township_geometries, strict=True):
         yield _real(d, geometry, skeleton)
 
-    # Villages and communities (社区 near the township's centre).
-    township_codes = _codes(township_divisions)
-    township_index = np.searchsorted(skeleton.township_codes, township_codes)
-    villages = np.flatnonzero(np.isin(skeleton.village_township, township_index))
-    community = skeleton.village_community[villages]
-    village_codes = skeleton.village_codes[villages]
-    village_geometries, village_sites = _partition(
+    villages, stems = _villages(
+        skeleton, _codes(township_divisions), township_geometries, township_sites, rng
+    )
+    yield from _drafts(villages, Level.VILLAGE)
+    grids = _grids(skeleton, villages, stems, rng)
+    yield from _drafts(grids, Level.GRID)
+    if micro:
+        yield from _drafts(_micro_grids(grids, rng), Level.MICRO_GRID)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    """A synthetic level, area by area, with what the level below needs from it."""
+
+    rows: NDArray[np.intp]  # rows in the skeleton's arrays of this level (villages, grids)
+    codes: NDArray[np.int64]
+    parent_codes: NDArray[np.int64]
+    names: list[str]
+    names_en: list[str]
+    kinds: list[Kind]
+    geometries: Geometries
+    sites: NDArray[np.float64]
+    population: NDArray[np.int64]
+    households: NDArray[np.int64]
+
+
+def _drafts(layer: _Layer, level: Level) -> Iterator[AreaDraft]:
+    for code, parent, name, name_en, kind, geometry, population, households in zip(
+        layer.codes.tolist(),
+        layer.parent_codes.tolist(),
+        layer.names,
+        layer.names_en,
+        layer.kinds,
+        layer.geometries,
+        layer.population.tolist(),
+        layer.households.tolist(),
+        strict=True,
+    ):
+        yield AreaDraft(
+            code=str(code),
+            name=name,
+            name_en=name_en,
+            level=level,
+            kind=kind,
+            parent_code=str(parent),
+            geometry=geometry,
+            population=population,
+            households=households,
+        )
+
+
+def _villages(
+    skeleton: _Skeleton,
+    township_codes: NDArray[np.int64],
+    township_geometries: Geometries,
+    township_sites: NDArray[np.float64],
+    rng: _Random,
+) -> tuple[_Layer, list[str]]:
+    """Villages and communities of the given townships (社区 near the township's centre), and the
+    stems of their names."""
+    township_rows = np.searchsorted(skeleton.township_codes, township_codes)
+    rows = np.flatnonzero(np.isin(skeleton.village_township, township_rows))
+    township_of = np.searchsorted(township_rows, skeleton.village_township[rows])
+    community = skeleton.village_community[rows]
+    codes = skeleton.village_codes[rows]
+    geometries, sites = _partition(
         township_geometries,
         township_sites,
-        np.bincount(skeleton.village_township[villages] - 0, minlength=len(skeleton.township_codes))[
-            township_index
-        ],
+        np.bincount(township_of, minlength=len(township_rows)).astype(np.int64),
         community,
         township_codes,
         rng,
         _SPREAD[Level.VILLAGE],
     )
     stems: list[str] = []
-    for t in township_index:
-        mine = skeleton.village_township[villages] == t
-        stems.extend(_village_stems(village_codes[mine].tolist(), community[mine], rng))
-    village_names = [s + ("社区" if c else "村") for s, c in zip(stems, community.tolist(), strict=True)]
-    village_names_en = [
-        f"{_pinyin(s)} {'Community' if c else 'Village'}"
-        for s, c in zip(stems, community.tolist(), strict=True)
-    ]
-    parent_codes = (village_codes // 1000).tolist()
-    for code, parent, name, name_en, is_community, geometry, population, households in zip(
-        village_codes.tolist(),
-        parent_codes,
-        village_names,
-        village_names_en,
-        community.tolist(),
-        village_geometries,
-        skeleton.village_population[villages].tolist(),
-        skeleton.village_households[villages].tolist(),
-        strict=True,
-    ):
-        yield AreaDraft(
-            code=str(code),
-            name=name,
-            name_en=name_en,
-            level=Level.VILLAGE,
-            kind=Kind.COMMUNITY if is_community else Kind.ADMINISTRATIVE,
-            parent_code=str(parent),
-            geometry=geometry,
-            population=population,
-            households=households,
-        )
-
-    # Grids, with a unit grid (单位网格: a school, hospital or enterprise) in some villages.
-    grids = np.flatnonzero(np.isin(skeleton.grid_village, villages))
-    grid_codes = skeleton.grid_codes[grids]
-    local_village = np.searchsorted(villages, skeleton.grid_village[grids])
-    grid_geometries, _ = _partition(
-        village_geometries,
-        village_sites,
-        np.bincount(local_village, minlength=len(villages)).astype(np.int64),
-        np.zeros(len(grids), dtype=bool),
-        village_codes,
-        rng,
-        _SPREAD[Level.GRID],
+    for t in range(len(township_rows)):
+        mine = township_of == t
+        stems.extend(_village_stems(codes[mine].tolist(), community[mine], rng))
+    is_community = community.tolist()
+    layer = _Layer(
+        rows=rows,
+        codes=codes,
+        parent_codes=codes // 1000,
+        names=[s + ("社区" if c else "村") for s, c in zip(stems, is_community, strict=True)],
+        names_en=[
+            f"{_pinyin(s)} {'Community' if c else 'Village'}"
+            for s, c in zip(stems, is_community, strict=True)
+        ],
+        kinds=[Kind.COMMUNITY if c else Kind.ADMINISTRATIVE for c in is_community],
+        geometries=geometries,
+        sites=sites,
+        population=skeleton.village_population[rows],
+        households=skeleton.village_households[rows],
     )
-    grid_names: list[str] = []
-    grid_names_en: list[str] = []
-    for v, number, unit in zip(
-        local_village.tolist(),
-        skeleton.grid_number[grids].tolist(),
-        skeleton.grid_unit[grids].tolist(),
-        strict=True,
-    ):
-        if unit < 0:
-            grid_names.append(f"{village_names[v]}第{number}网格")
-            grid_names_en.append(f"{village_names_en[v]} Grid {number}")
-        else:
-            grid_names.append(f"{stems[v]}{_UNITS[unit][0]}网格")
-            grid_names_en.append(f"{_pinyin(stems[v])} {_UNITS[unit][1]} Grid")
-    for code, parent, name, name_en, unit, geometry, population, households in zip(
-        grid_codes.tolist(),
-        village_codes[local_village].tolist(),
-        grid_names,
-        grid_names_en,
-        skeleton.grid_unit[grids].tolist(),
-        grid_geometries,
-        skeleton.grid_population[grids].tolist(),
-        skeleton.grid_households[grids].tolist(),
-        strict=True,
-    ):
-        yield AreaDraft(
-            code=str(code),
-            name=name,
-            name_en=name_en,
-            level=Level.GRID,
-            kind=Kind.GRID if unit < 0 else Kind.UNIT_GRID,
-            parent_code=str(parent),
-            geometry=geometry,
-            population=population,
-            households=households,
-        )
+    return layer, stems
 
-    if micro:
-        yield from _micro_grids(
-            grid_codes,
-            grid_geometries,
-            grid_names,
-            grid_names_en,
-            skeleton.grid_population[grids],
-            skeleton.grid_households[grids],
-            rng,
-        )
+
+def _grids(skeleton: _Skeleton, villages: _Layer, stems: list[str], rng: _Random) -> _Layer:
+    """Grids of the given villages, with a unit grid (单位网格: a school, hospital or enterprise)
+    in some of them."""
+    rows = np.flatnonzero(np.isin(skeleton.grid_village, villages.rows))
+    village_of = np.searchsorted(villages.rows, skeleton.grid_village[rows])
+    geometries, sites = _partition(
+        villages.geometries,
+        villages.sites,
+        np.bincount(village_of, minlength=len(villages.rows)).astype(np.int64),
+        np.zeros(len(rows), dtype=bool),
+        villages.codes,
+        rng,
+    )
+    units = skeleton.grid_unit[rows].tolist()
+    names: list[str] = []
+    names_en: list[str] = []
+    for v, number, unit in zip(village_of.tolist(), skeleton.grid_number[rows].tolist(), units, strict=True):
+        if unit < 0:
+            names.append(f"{villages.names[v]}第{number}网格")
+            names_en.append(f"{villages.names_en[v]} Grid {number}")
+        else:
+            names.append(f"{stems[v]}{_UNITS[unit][0]}网格")
+            names_en.append(f"{_pinyin(stems[v])} {_UNITS[unit][1]} Grid")
+    return _Layer(
+        rows=rows,
+        codes=skeleton.grid_codes[rows],
+        parent_codes=villages.codes[village_of],
+        names=names,
+        names_en=names_en,
+        kinds=[Kind.GRID if unit < 0 else Kind.UNIT_GRID for unit in units],
+        geometries=geometries,
+        sites=sites,
+        population=skeleton.grid_population[rows],
+        households=skeleton.grid_households[rows],
+    )
 
 
 def _split(
@@ -972,47 +990,30 @@ def _split(
     return parts + (local < remainder[parent_of])
 
 
-def _micro_grids(
-    grid_codes: NDArray[np.int64],
-    grid_geometries: Geometries,
-    grid_names: list[str],
-    grid_names_en: list[str],
-    population: NDArray[np.int64],
-    households: NDArray[np.int64],
-    rng: _Random,
-) -> Iterator[AreaDraft]:
-    counts = rng.integers(_Purpose.MICRO, grid_codes, 0, *_MICRO_PER_GRID)
-    parent_of, local = _ragged_index(counts)
-    codes = grid_codes[parent_of] * 1000 + local + 1
-    geometries, _ = _partition(
-        grid_geometries,
-        np.zeros((len(grid_codes), 2)),
-        counts,
-        np.zeros(len(codes), dtype=bool),
-        grid_codes,
-        rng,
+def _micro_grids(grids: _Layer, rng: _Random) -> _Layer:
+    """Micro-grids (微网格, a building or block) of the given grids; population split among them."""
+    counts = rng.integers(_Purpose.MICRO, grids.codes, 0, *_MICRO_PER_GRID)
+    grid_of, local = _ragged_index(counts)
+    codes = grids.codes[grid_of] * 1000 + local + 1
+    geometries, sites = _partition(
+        grids.geometries, grids.sites, counts, np.zeros(len(codes), dtype=bool), grids.codes, rng
     )
     weights = 0.5 + rng.uniform(_Purpose.MICRO, codes, 1)
-    for code, g, number, geometry, people, homes in zip(
-        codes.tolist(),
-        parent_of.tolist(),
-        (local + 1).tolist(),
-        geometries,
-        _split(population, weights, parent_of).tolist(),
-        _split(households, weights, parent_of).tolist(),
-        strict=True,
-    ):
-        yield AreaDraft(
-            code=str(code),
-            name=f"{grid_names[g]}{number}号微网格",
-            name_en=f"{grid_names_en[g]} Micro-grid {number}",
-            level=Level.MICRO_GRID,
-            kind=Kind.MICRO_GRID,
-            parent_code=str(code // 1000),
-            geometry=geometry,
-            population=people,
-            households=homes,
-        )
+    numbers = (local + 1).tolist()
+    return _Layer(
+        rows=np.arange(len(codes)),
+        codes=codes,
+        parent_codes=grids.codes[grid_of],
+        names=[f"{grids.names[g]}{m}号微网格" for g, m in zip(grid_of.tolist(), numbers, strict=True)],
+        names_en=[
+            f"{grids.names_en[g]} Micro-grid {m}" for g, m in zip(grid_of.tolist(), numbers, strict=True)
+        ],
+        kinds=[Kind.MICRO_GRID] * len(codes),
+        geometries=geometries,
+        sites=sites,
+        population=_split(grids.population, weights, grid_of),
+        households=_split(grids.households, weights, grid_of),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
