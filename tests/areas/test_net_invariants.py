@@ -12,6 +12,7 @@ from onegrid.areas.inputs import AreaInput
 from onegrid.areas.levels import Level
 from onegrid.areas.models import Area
 from onegrid.audit.models import AuditRecord
+from onegrid.audit.registry import snapshot
 from onegrid.kit.errors import Conflict, Invalid
 
 pytestmark = pytest.mark.django_db
@@ -167,12 +168,25 @@ def test_updating_a_boundary_checks_it_again(net: Net) -> None:
 def test_moving_an_area_rewrites_the_paths_of_grants_organisations_and_tokens(people: dict, net: Net) -> None:
     village = Area.objects.get(code="330122001001")
     grid = Area.objects.get(code="330122001001002")
-    org = Organisation.objects.create(code="st", name="站", kind="grid_station", area=grid, area_path=grid.path)
+    org = Organisation.objects.create(
+        code="st", name="站", kind="grid_station", area=grid, area_path=grid.path
+    )
     access.grant(actor=None, role=people["gridworker"].grants.first().role, area=grid, organisation=org)
-    token, _ = access.create_token(actor=None, user=people["county"], name="t", permissions=["areas.view"], area=grid)
+    token, _ = access.create_token(
+        actor=None, user=people["county"], name="t", permissions=["areas.view"], area=grid
+    )
     services.move(actor=None, area=village, parent=net.township_b, new_code="330122002002")
     moved = Area.objects.get(pk=grid.pk)
     assert moved.code == "330122002002002"
     assert Organisation.objects.get(pk=org.pk).area_path == moved.path
     assert set(Grant.objects.filter(area=grid).values_list("area_path", flat=True)) == {moved.path}
     assert ApiToken.objects.get(pk=token.pk).area_path == moved.path
+
+
+def test_the_bulk_creation_record_equals_a_snapshot_of_the_stored_row(net: Net) -> None:
+    for area in Area.objects.all():
+        record = AuditRecord.objects.get(action="areas.create", object_id=str(area.pk))
+        assert record.after == snapshot(area) | {
+            "created_at": record.after["created_at"],
+            "updated_at": record.after["updated_at"],
+        }

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-
 from tests.factories import Net
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +24,9 @@ ClientAs = Callable[[str | None], Client]
         ("/api/v1/access/users?limit=500", 9),
     ],
 )
-def test_budget(client_as: ClientAs, net: Net, url: str, budget: int,
-                django_assert_max_num_queries: Any) -> None:
+def test_budget(
+    client_as: ClientAs, net: Net, url: str, budget: int, django_assert_max_num_queries: Any
+) -> None:
     client = client_as("admin")
     client.get(url)  # warm the locate index and the session
     with django_assert_max_num_queries(budget):

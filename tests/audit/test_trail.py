@@ -67,8 +67,8 @@ def test_a_boundary_change_is_recorded_as_a_digest(client_as: ClientAs, net: Net
         content_type="application/json",
     )
     record = AuditRecord.objects.filter(action="areas.update").latest("id")
-    assert record.before["geometry"].startswith("sha256:")
-    assert record.before["geometry"] != record.after["geometry"]
+    assert record.before["geometry_wkb"].startswith("sha256:")
+    assert record.before["geometry_wkb"] != record.after["geometry_wkb"]
 
 
 def test_auditors_search_within_their_scope(client_as: ClientAs, people: dict[str, Any], net: Net) -> None:

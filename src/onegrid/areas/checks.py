@@ -95,17 +95,16 @@ def check_batch(
         errors.append(FeatureError(i, inputs[i].code, field, reason))
 
     prepared: dict[str, Prepared] = {}
+    seen: dict[str, int] = {}
+    pending: list[tuple[int, AreaInput, BaseGeometry]] = []
     total = len(inputs)
     for i, data in enumerate(inputs):
         if progress and i % 5000 == 0:
             progress("check", i, total)
-        if data.code in prepared:
-            fail(
-                i,
-                "code",
-                f"code {data.code} appears more than once (first at index {prepared[data.code].index})",
-            )
+        if data.code in seen:
+            fail(i, "code", f"code {data.code} appears more than once (first at index {seen[data.code]})")
             continue
+        seen[data.code] = i
         problem = code_problem(data.code, data.level, data.parent_code)
         if problem:
             fail(i, "parent_code" if problem.startswith("parent") else "code", problem)
@@ -121,12 +120,15 @@ def check_batch(
             fail(i, "parent_code", f"a {data.level.name.lower()} needs a parent")
             continue
         try:
-            shape = data.geometry
-            boundary = (
-                geometry.from_shape(shape) if isinstance(shape, BaseGeometry) else geometry.parse(shape)
-            )
+            shape = data.geometry if isinstance(data.geometry, BaseGeometry) else geometry.read(data.geometry)
         except geometry.GeometryError as exc:
             fail(i, "geometry", str(exc))
+            continue
+        pending.append((i, data, shape))
+    checked = geometry.boundaries([shape for _, _, shape in pending])
+    for (i, data, _), boundary in zip(pending, checked, strict=True):
+        if isinstance(boundary, geometry.GeometryError):
+            fail(i, "geometry", str(boundary))
             continue
         prepared[data.code] = Prepared(i, data, boundary)
     if progress:
@@ -212,13 +214,23 @@ def _sibling_overlaps(items: list[Prepared], progress: Progress | None) -> list[
             parents.append(parent_code)
             owners.append(-1)
     geoms = np.array(shapes, dtype=object)
-    tree = shapely.STRtree(geoms)
-    # "intersects", not "overlaps": a sibling drawn wholly inside another does not "overlap" it in the
-    # DE-9IM sense but is the worst overlap of all.
-    left, right = tree.query(geoms, predicate="intersects")
     parent_arr = np.array(parents, dtype=object)
+    # Siblings share a parent and so a level: search within each level, not across the whole tree
+    # where every grid lies within its village, township and county.
+    lengths = np.array([len(p) for p in parents])
+    found_left, found_right = [], []
+    for length in np.unique(lengths):
+        members = np.flatnonzero(lengths == length)
+        a, b = shapely.STRtree(geoms[members]).query(geoms[members])  # bounding boxes only: cheap
+        found_left.append(members[a])
+        found_right.append(members[b])
+    left, right = np.concatenate(found_left), np.concatenate(found_right)
     keep = (left < right) & (parent_arr[left] == parent_arr[right])
     left, right = left[keep], right[keep]
+    # Interiors that meet (DE-9IM 2********): partial overlaps and one sibling inside another.
+    # Siblings that only share an edge fail this test and never reach the costlier intersection.
+    meet = shapely.relate_pattern(geoms[left], geoms[right], "2********")
+    left, right = left[meet], right[meet]
     errors: list[FeatureError] = []
     if len(left):
         shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))

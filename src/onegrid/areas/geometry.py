@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -20,10 +22,10 @@ class GeometryError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Boundary:
-    """A checked WGS-84 polygon with what is derived from it."""
+    """A checked WGS-84 polygon with what is derived from it; ``geojson`` is its RFC 7946 text."""
 
     shape: BaseGeometry
-    geojson: dict[str, Any]
+    geojson: str
     wkb: bytes
     bbox: tuple[float, float, float, float]
     centroid: tuple[float, float]
@@ -52,11 +54,10 @@ def _check_rings(rings: Any, where: str) -> None:
             raise GeometryError(f"{where} ring {r}: the first and last positions must be the same")
 
 
-def parse(geojson: Any) -> Boundary:
-    """Check a GeoJSON Polygon or MultiPolygon and return it with its derived values.
+def read(geojson: Any) -> BaseGeometry:
+    """Check the structure and coordinates of a GeoJSON Polygon or MultiPolygon and build its shape.
 
-    Raises GeometryError naming what is wrong: structure, coordinates out of range, self-intersection,
-    empty or zero-area shapes.
+    Raises GeometryError naming what is wrong; validity is checked by ``boundaries``.
     """
     if not isinstance(geojson, dict):
         raise GeometryError("geometry must be a GeoJSON object")
@@ -70,31 +71,57 @@ def parse(geojson: Any) -> Boundary:
             _check_rings(polygon, f"polygon {i}")
     else:
         raise GeometryError(f"geometry type must be Polygon or MultiPolygon, not {kind!r}")
-    shape = shapely.geometry.shape({"type": kind, "coordinates": coords})
-    return from_shape(shape)
+    shape: BaseGeometry = shapely.geometry.shape({"type": kind, "coordinates": coords})
+    return shape
 
 
-def from_shape(shape: BaseGeometry) -> Boundary:
-    """Check a shapely polygon and derive what is stored with it."""
-    if shape.geom_type not in ("Polygon", "MultiPolygon"):
-        raise GeometryError(f"geometry type must be Polygon or MultiPolygon, not {shape.geom_type}")
-    if shape.is_empty:
-        raise GeometryError("geometry is empty")
-    if not shape.is_valid:
-        raise GeometryError(f"geometry is not valid: {shapely.is_valid_reason(shape)}")
-    if shape.area <= 0:
-        raise GeometryError("geometry has no area")
-    min_lon, min_lat, max_lon, max_lat = (float(v) for v in shape.bounds)
-    if not (min_lon >= -180 and max_lon <= 180 and min_lat >= -90 and max_lat <= 90):
-        raise GeometryError("coordinates must be WGS-84 longitude/latitude")
-    point = shape.representative_point() if not shape.centroid.within(shape) else shape.centroid
-    return Boundary(
-        shape=shape,
-        geojson=dict(shapely.geometry.mapping(shape)),
-        wkb=shapely.to_wkb(shape),
-        bbox=(min_lon, min_lat, max_lon, max_lat),
-        centroid=(round(point.x, COORDINATE_DECIMALS), round(point.y, COORDINATE_DECIMALS)),
-    )
+def boundaries(shapes: Sequence[BaseGeometry]) -> list[Boundary | GeometryError]:
+    """Check many shapes at once (vectorised) and derive what is stored with each: a Boundary, or
+    the GeometryError saying why that shape cannot be used."""
+    geoms = np.array(shapes, dtype=object)
+    if len(geoms) == 0:
+        return []
+    types = shapely.get_type_id(geoms)
+    empty = shapely.is_empty(geoms)
+    valid = shapely.is_valid(geoms)
+    area = shapely.area(geoms)
+    bounds = shapely.bounds(geoms)
+    centroids = shapely.centroid(geoms)
+    inside = shapely.contains_properly(geoms, centroids)
+    points = np.where(inside, centroids, shapely.point_on_surface(geoms))
+    xs, ys = shapely.get_x(points), shapely.get_y(points)
+    wkbs = shapely.to_wkb(geoms)
+    texts = shapely.to_geojson(geoms)
+    out: list[Boundary | GeometryError] = []
+    for i, shape in enumerate(shapes):
+        if types[i] not in (_POLYGON, _MULTIPOLYGON):
+            out.append(GeometryError(f"geometry type must be Polygon or MultiPolygon, not {shape.geom_type}"))
+        elif empty[i]:
+            out.append(GeometryError("geometry is empty"))
+        elif not valid[i]:
+            out.append(GeometryError(f"geometry is not valid: {shapely.is_valid_reason(shape)}"))
+        elif area[i] <= 0:
+            out.append(GeometryError("geometry has no area"))
+        elif not (
+            bounds[i, 0] >= -180 and bounds[i, 2] <= 180 and bounds[i, 1] >= -90 and bounds[i, 3] <= 90
+        ):
+            out.append(GeometryError("coordinates must be WGS-84 longitude/latitude"))
+        else:
+            box = (float(bounds[i, 0]), float(bounds[i, 1]), float(bounds[i, 2]), float(bounds[i, 3]))
+            centroid = (round(float(xs[i]), COORDINATE_DECIMALS), round(float(ys[i]), COORDINATE_DECIMALS))
+            out.append(Boundary(shape, str(texts[i]), bytes(wkbs[i]), box, centroid))
+    return out
+
+
+def boundary(shape: BaseGeometry) -> Boundary:
+    """One shape through ``boundaries``; raises its GeometryError."""
+    result = boundaries([shape])[0]
+    if isinstance(result, GeometryError):
+        raise result
+    return result
+
+
+_POLYGON, _MULTIPOLYGON = 3, 6
 
 
 def overlap_share(a: BaseGeometry, b: BaseGeometry) -> float:

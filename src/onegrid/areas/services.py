@@ -3,7 +3,9 @@ index of every process notices the change through the net's revision counter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +21,11 @@ from onegrid.areas.levels import Kind, Level
 from onegrid.areas.models import Area, AreaNetRevision
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
-from onegrid.audit.models import AuditRecord
-from onegrid.kit import scope
+from onegrid.kit import bulk, scope
 from onegrid.kit.errors import Conflict, Invalid, NotFound
 
-audit_registry.register(Area, exclude=("geometry_wkb",), digest=("geometry",))
+# The boundary is recorded as a digest of its WKB (the same shape as the GeoJSON column).
+audit_registry.register(Area, exclude=("geometry",), digest=("geometry_wkb",))
 
 BATCH = 1000
 
@@ -49,25 +51,128 @@ def _apply(area: Area, item: Prepared) -> None:
     data, b = item.data, item.boundary
     area.name, area.name_en, area.level, area.kind = data.name, data.name_en, int(data.level), data.kind.value
     area.population, area.households = data.population, data.households
-    area.geometry, area.geometry_wkb = b.geojson, b.wkb
+    area.geometry, area.geometry_wkb = json.loads(b.geojson), b.wkb
     area.min_lon, area.min_lat, area.max_lon, area.max_lat = b.bbox
     area.centroid_lon, area.centroid_lat = b.centroid
     area.path = item.path
 
 
-def _audit_rows(actor: Any, action: str, areas: Iterable[Area], befores: dict[int, dict[str, Any]]) -> None:
-    rows = []
-    for area in areas:
-        record = audit.build(actor, action, area, before=befores.get(area.pk))
-        rows.append(record)
-    AuditRecord.objects.bulk_create(rows, batch_size=BATCH)
+_INSERT_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "level",
+    "kind",
+    "parent",
+    "path",
+    "geometry",
+    "geometry_wkb",
+    "min_lon",
+    "min_lat",
+    "max_lon",
+    "max_lat",
+    "centroid_lon",
+    "centroid_lat",
+    "population",
+    "households",
+    "created_at",
+    "updated_at",
+)
+_UPDATE_FIELDS = [
+    "name",
+    "name_en",
+    "kind",
+    "population",
+    "households",
+    "geometry",
+    "geometry_wkb",
+    "min_lon",
+    "min_lat",
+    "max_lon",
+    "max_lat",
+    "centroid_lon",
+    "centroid_lat",
+    "updated_at",
+]
+
+
+def _row(item: Prepared, parent_id: int | None, now: dt.datetime) -> tuple[Any, ...]:
+    data, b = item.data, item.boundary
+    return (
+        data.code,
+        data.name,
+        data.name_en,
+        int(data.level),
+        data.kind.value,
+        parent_id,
+        item.path,
+        b.geojson,
+        b.wkb,
+        *b.bbox,
+        *b.centroid,
+        data.population,
+        data.households,
+        now,
+        now,
+    )
+
+
+def _created(item: Prepared, pk: int, parent_id: int | None, now: dt.datetime) -> dict[str, Any]:
+    """The audit snapshot of a newly inserted area, equal to ``audit_registry.snapshot`` of its row."""
+    values = dict(zip(_INSERT_FIELDS, _row(item, parent_id, now), strict=True))
+    values.update(
+        id=pk,
+        geometry_wkb=audit_registry.digest(item.boundary.wkb),
+        created_at=now.isoformat(),
+        updated_at=now.isoformat(),
+    )
+    values.pop("geometry")
+    return values
+
+
+def _insert(actor: Any, items: list[Prepared], ids: dict[str, int], now: dt.datetime) -> None:
+    """Insert new areas of one level with their audit records, and learn their ids."""
+    rows = [_row(i, ids.get(i.data.parent_code or ""), now) for i in items]
+    bulk.insert(Area, _INSERT_FIELDS, rows)
+    level = int(items[0].data.level)
+    ids.update(Area.objects.filter(level=level, created_at=now).values_list("code", "id"))
+    audit.record_many(
+        actor,
+        "areas.create",
+        (
+            (
+                "areas.area",
+                str(ids[i.data.code]),
+                f"{i.data.name} ({i.data.code})",
+                i.path,
+                None,
+                _created(i, ids[i.data.code], ids.get(i.data.parent_code or ""), now),
+            )
+            for i in items
+        ),
+    )
+
+
+def _update(actor: Any, items: list[Prepared], ids: dict[str, int], now: dt.datetime) -> None:
+    changed: list[Area] = []
+    befores: dict[int, dict[str, Any]] = {}
+    for item in items:
+        area = item.existing
+        assert area is not None
+        befores[area.pk] = audit_registry.snapshot(area)
+        _apply(area, item)
+        area.updated_at = now
+        changed.append(area)
+    Area.objects.bulk_update(changed, _UPDATE_FIELDS, batch_size=BATCH)
+    for area in changed:
+        audit.record(actor, "areas.update", area, before=befores[area.pk])
 
 
 def write_batch(
     *, actor: Any, inputs: Sequence[AreaInput], permission: str, progress: Progress | None = None
 ) -> ImportResult:
     """Check the whole batch; if anything is wrong return every error and write nothing, otherwise
-    create the new areas and update the existing ones in one transaction."""
+    create the new areas and update the existing ones in one transaction, parents first."""
     prepared, errors = check_batch(inputs, actor=actor, permission=permission, progress=progress)
     if errors:
         return ImportResult(errors=errors)
@@ -83,48 +188,14 @@ def write_batch(
             items = by_level[level]
             missing = sorted({i.data.parent_code for i in items if i.data.parent_code} - ids.keys())
             for start in range(0, len(missing), 900):
-                ids.update(
-                    Area.objects.filter(code__in=missing[start : start + 900]).values_list("code", "id")
-                )
-            new: list[Area] = []
-            changed: list[Area] = []
-            befores: dict[int, dict[str, Any]] = {}
-            for item in items:
-                area = item.existing or Area(code=item.data.code, created_at=now)
-                if item.existing is not None:
-                    befores[area.pk] = audit_registry.snapshot(area)
-                _apply(area, item)
-                area.parent_id = ids.get(item.data.parent_code) if item.data.parent_code else None
-                area.updated_at = now
-                (changed if item.existing is not None else new).append(area)
-            Area.objects.bulk_create(new, batch_size=BATCH)
-            if any(a.pk is None for a in new):  # backends that cannot return ids
-                ids.update(Area.objects.filter(code__in=[a.code for a in new]).values_list("code", "id"))
-                for a in new:
-                    a.pk = ids[a.code]
-            Area.objects.bulk_update(
-                changed,
-                [
-                    "name",
-                    "name_en",
-                    "kind",
-                    "population",
-                    "households",
-                    "geometry",
-                    "geometry_wkb",
-                    "min_lon",
-                    "min_lat",
-                    "max_lon",
-                    "max_lat",
-                    "centroid_lon",
-                    "centroid_lat",
-                    "updated_at",
-                ],
-                batch_size=BATCH,
-            )
-            ids.update((a.code, a.pk) for a in new)
-            _audit_rows(actor, "areas.create", new, {})
-            _audit_rows(actor, "areas.update", changed, befores)
+                chunk = missing[start : start + 900]
+                ids.update(Area.objects.filter(code__in=chunk).values_list("code", "id"))
+            new = [i for i in items if i.existing is None]
+            changed = [i for i in items if i.existing is not None]
+            if new:
+                _insert(actor, new, ids, now)
+            if changed:
+                _update(actor, changed, ids, now)
             result.created += len(new)
             result.updated += len(changed)
             done += len(items)

@@ -61,6 +61,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def digest(value: Any) -> str:
+    """The recorded form of a large value: SHA-256 of its bytes, or of its canonical JSON."""
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if not isinstance(value, bytes):
+        value = json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+        ).encode()
+    return "sha256:" + hashlib.sha256(value).hexdigest()
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """The audit-relevant state of ``obj`` as JSON-safe values (concrete fields, FKs as ids)."""
     spec = spec_for(type(obj))
@@ -73,8 +84,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
             out[f.name] = "<set>" if value else ""
             continue
         if f.name in spec.digest:
-            text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            out[f.name] = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+            out[f.name] = digest(value)
             continue
         out[f.name] = _plain(value)
     return out

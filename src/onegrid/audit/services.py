@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from onegrid.audit.models import AuditRecord
 from onegrid.audit.registry import area_path_of, snapshot
-from onegrid.kit import context
+from onegrid.kit import bulk, context
 
-__all__ = ["build", "record", "snapshot"]
+__all__ = ["build", "record", "record_many", "snapshot"]
 
 
 def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[Any, Any]:
@@ -70,3 +73,52 @@ def build(
         request_id=ctx.request_id if ctx else "",
         ip=ctx.ip if ctx else None,
     )
+
+
+def record_many(actor: Any, action: str, entries: Iterable[tuple[str, str, str, str, Any, Any]]) -> int:
+    """Append many records at once for a bulk change: each entry is (object_type, object_id,
+    object_repr, area_path, before, after), with before/after already JSON-safe. Same transaction
+    rule as ``record``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many must be called inside the transaction of the change")
+    ctx = context.current()
+    is_user = actor is not None and getattr(actor, "is_authenticated", False) and actor.pk is not None
+    actor_id = actor.pk if is_user else None
+    label = (actor.get_username() if is_user else (str(actor) if actor else "system"))[:150]
+    now = timezone.now()
+    rows = (
+        (
+            now,
+            actor_id,
+            label,
+            action,
+            object_type,
+            object_id,
+            object_repr[:200],
+            area_path,
+            None if before is None else json.dumps(before, ensure_ascii=False),
+            None if after is None else json.dumps(after, ensure_ascii=False),
+            "",
+            ctx.request_id if ctx else "",
+            ctx.ip if ctx else None,
+        )
+        for object_type, object_id, object_repr, area_path, before, after in entries
+    )
+    return bulk.insert(AuditRecord, _BULK_FIELDS, rows)
+
+
+_BULK_FIELDS = (
+    "at",
+    "actor",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "area_path",
+    "before",
+    "after",
+    "note",
+    "request_id",
+    "ip",
+)
