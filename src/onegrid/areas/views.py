@@ -130,7 +130,7 @@ def _client_texts() -> dict[str, Any]:
             "literal_error": _("{field} must be one of {expected}."),
             "other": _("{field}: {message}"),
         },
-        "outOfScope": _("outside your jurisdiction"),
+        "outOfScope": _("(outside your jurisdiction)"),
     }
 
 
@@ -215,6 +215,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "households": _number(area.households),
             "bbox": ", ".join(f"{v:.5f}" for v in area.bbox),
             "centroid": f"{area.centroid_lon:.5f}, {area.centroid_lat:.5f}",
+            "hint_lon": f"{area.centroid_lon:.4f}",
+            "hint_lat": f"{area.centroid_lat:.4f}",
             "outline": area.geometry,
             "neighbours_url": neighbours,
             "can_locate": scope.has_permission(request.user, "areas.locate"),

@@ -180,7 +180,7 @@
 
   const chainPath = (codes, upTo) => `/${codes.slice(0, upTo + 1).join("/")}/`;
   const link = (code, name, path) =>
-    inScope(path) ? `<a href="${esc(areaUrl(code))}">${esc(name)}</a>` : `${esc(name)} <span class="muted">(${esc(T.outOfScope)})</span>`;
+    inScope(path) ? `<a href="${esc(areaUrl(code))}">${esc(name)}</a>` : `${esc(name)} <span class="muted">${esc(T.outOfScope)}</span>`;
 
   const found = (body) => {
     const grid = body.grid;
