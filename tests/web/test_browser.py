@@ -43,6 +43,7 @@ def test_a_township_operator_signs_in_and_lands_on_their_township(
     assert children_drawn(page) == 1  # one village in township a
     expect(page.locator("#map path.area-outline")).to_have_count(1)
     expect(page.locator(".leaflet-tile")).to_have_count(0)  # no tile server configured: no tiles
+    expect(page.get_by_role("button", name="放大")).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("青山村")
 
 

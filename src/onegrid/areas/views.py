@@ -112,6 +112,8 @@ def _client_texts() -> dict[str, Any]:
             "level": _("Level: {value}"),
             "population": _("Population: {value}"),
         },
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
         "grid": _("Grid"),
         "microGrid": _("Micro-grid"),
         "chain": _("Within"),

@@ -56,7 +56,8 @@
   };
 
   if (mapEl && window.L) {
-    map = L.map(mapEl, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 3 });
+    map = L.map(mapEl, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 3, zoomControl: false });
+    L.control.zoom({ zoomInTitle: T.zoomIn, zoomOutTitle: T.zoomOut }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
     if (mapEl.dataset.tileUrl) {
       L.tileLayer(mapEl.dataset.tileUrl, { attribution: mapEl.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
