@@ -24,7 +24,7 @@ from onegrid.kit.errors import NotFound
 
 
 def _plural(level: int) -> str:
-    """The translated plural of a level (the msgids are marked in the module-level table)."""
+    """How a heading or a count names several areas of ``level``, in the current language."""
     return {
         Level.PROVINCE: _("Provinces"),
         Level.CITY: _("Cities"),
