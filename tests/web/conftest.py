@@ -1,0 +1,141 @@
+"""Browser fixtures: one Debian Chromium per test session (so one per xdist worker) driven by
+Playwright's sync API against pytest-django's live server, one fresh browser context per test.
+
+A test that fails leaves a full-page screenshot in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
+from tests.conftest import need_service
+
+from onegrid.areas.locator import locator
+from onegrid.audit.models import AuditRecord
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+VIEWPORT = {"width": 1280, "height": 800}
+TIMEOUT_MS = 10_000
+
+# The audit trail's append-only triggers (migration audit/0002) make the flush that ends every
+# transactional test fail. The live server needs transactional tests, so around each one the
+# triggers are lifted, the records deleted and the triggers put back, using the migration's own SQL.
+_append_only = importlib.import_module("onegrid.audit.migrations.0002_append_only")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    need_service(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
+    # Playwright's sync API keeps an asyncio loop in the test thread, and Django refuses ORM calls
+    # from a thread with a running loop. The test thread only sets up data between browser steps,
+    # never at the same time as them, so the check is off while the driver runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as driver:
+            yield driver
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def _clean_audit_trail(transactional_db: None) -> Iterator[None]:
+    """Let the flush after this transactional test empty the audit table (see ``_append_only``)."""
+    locator.reset()  # the net is rebuilt by every test; never answer from the previous test's index
+    yield
+    if not AuditRecord.objects.exists():
+        return
+    with connection.schema_editor() as editor:
+        _append_only.backwards(None, editor)
+    try:
+        AuditRecord.objects.all().delete()
+    finally:
+        with connection.schema_editor() as editor:
+            _append_only.forwards(None, editor)
+
+
+@pytest.fixture
+def site(live_server: Any, _clean_audit_trail: None) -> str:
+    """The live server's base URL (no trailing slash)."""
+    return str(live_server.url).rstrip("/")
+
+
+@pytest.fixture
+def context(browser: Browser, site: str) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def requests_seen(context: BrowserContext) -> list[str]:
+    """Every URL the browser asked for during the test, in order."""
+    seen: list[str] = []
+
+    def record(request: Request) -> None:
+        seen.append(request.url)
+
+    context.on("request", record)
+    return seen
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, context: BrowserContext) -> Iterator[Page]:
+    page = context.new_page()
+    yield page
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed and not page.is_closed():
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def sign_in(page: Page, site: str) -> Callable[[str], Page]:
+    """Sign in through the login form as one of the ``people`` (password ``pw-<username>``)."""
+
+    def go(username: str) -> Page:
+        page.goto(f"{site}/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(f"pw-{username}")
+        page.locator("#content").get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+        return page
+
+    return go
