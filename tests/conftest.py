@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import hypothesis
 import pytest
 from django.test import Client
 from tests.factories import Net, build_net, make_user
@@ -13,6 +14,10 @@ from tests.factories import Net, build_net, make_user
 from onegrid.audit import maintenance
 
 REQUIRE_SERVICES = os.environ.get("ONEGRID_REQUIRE_SERVICES") == "1"
+
+# The machines are shared and noisy: property tests check behaviour, never speed (that is bench/'s job).
+hypothesis.settings.register_profile("onegrid", deadline=None, print_blob=True)
+hypothesis.settings.load_profile("onegrid")
 
 
 def need_service(available: bool, reason: str) -> None:

@@ -6,7 +6,6 @@ A test that fails leaves a full-page screenshot in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -14,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
 from tests.conftest import need_service
 
 from onegrid.areas.locator import locator
-from onegrid.audit.models import AuditRecord
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,12 +31,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 10_000
-
-# The audit trail's append-only triggers (migration audit/0002) make the flush that ends every
-# transactional test fail. The live server needs transactional tests, so around each one the
-# triggers are lifted, the records deleted and the triggers put back, using the migration's own SQL.
-_append_only = importlib.import_module("onegrid.audit.migrations.0002_append_only")
-
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -74,23 +65,14 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def _clean_audit_trail(transactional_db: None) -> Iterator[None]:
-    """Let the flush after this transactional test empty the audit table (see ``_append_only``)."""
-    locator.reset()  # the net is rebuilt by every test; never answer from the previous test's index
-    yield
-    if not AuditRecord.objects.exists():
-        return
-    with connection.schema_editor() as editor:
-        _append_only.backwards(None, editor)
-    try:
-        AuditRecord.objects.all().delete()
-    finally:
-        with connection.schema_editor() as editor:
-            _append_only.forwards(None, editor)
+def _fresh_index(transactional_db: None) -> None:
+    """The net is rebuilt by every test; never answer from the previous test's locate index. (The
+    audit table is emptied after each transactional test by the root conftest's maintenance switch.)"""
+    locator.reset()
 
 
 @pytest.fixture
-def site(live_server: Any, _clean_audit_trail: None) -> str:
+def site(live_server: Any, _fresh_index: None) -> str:
     """The live server's base URL (no trailing slash)."""
     return str(live_server.url).rstrip("/")
 
