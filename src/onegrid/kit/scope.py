@@ -18,7 +18,7 @@ from django.db.models import Q
 
 M = TypeVar("M", bound=models.Model)
 Participation = Callable[[Any, str], Q | None]
-GrantResolver = Callable[[Any, str], Iterable[str]]
+GrantResolver = Callable[[Any], Iterable[tuple[str, str]]]
 
 ROOT = "/"
 _scoped: dict[type[models.Model], str] = {}
@@ -27,7 +27,7 @@ _resolvers: list[GrantResolver] = []
 
 
 def register_resolver(resolver: GrantResolver) -> None:
-    """Install the function that lists the area paths where a user holds a permission through grants
+    """Install the function that lists a user's (permission, area path) pairs from their grants
     (the access app does this at start-up; kit knows nothing of grants)."""
     if resolver not in _resolvers:
         _resolvers.append(resolver)
@@ -61,26 +61,31 @@ def narrow(paths: Iterable[str], within: str) -> tuple[str, ...]:
     return minimal(inside)
 
 
+def _granted(user: Any) -> dict[str, tuple[str, ...]]:
+    """Every permission the user holds through grants, with its subtrees: one query per request."""
+    cached: dict[str, tuple[str, ...]] | None = user.__dict__.get("_onegrid_grants")
+    if cached is None:
+        pairs: dict[str, list[str]] = {}
+        for resolve in _resolvers:
+            for permission, path in resolve(user):
+                pairs.setdefault(permission, []).append(path)
+        cached = {permission: minimal(paths) for permission, paths in pairs.items()}
+        user.__dict__["_onegrid_grants"] = cached
+    return cached
+
+
 def paths_for(user: Any, permission: str) -> tuple[str, ...]:
-    """The area subtrees (as path prefixes) where ``user`` holds ``permission``; cached on the user
+    """The area subtrees (as path prefixes) where ``user`` holds ``permission``, cached on the user
     object for the request. ``("/",)`` means everywhere."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
-    cache: dict[str, tuple[str, ...]] = user.__dict__.setdefault("_onegrid_scope", {})
-    if permission in cache:
-        return cache[permission]
-    paths: tuple[str, ...] = (
-        (ROOT,)
-        if user.is_superuser
-        else minimal(p for resolve in _resolvers for p in resolve(user, permission))
-    )
+    paths: tuple[str, ...] = (ROOT,) if user.is_superuser else _granted(user).get(permission, ())
     token = getattr(user, "api_token", None)
     if token is not None:
         if permission not in (token.permissions or []):
             paths = ()
         elif token.area_path:
             paths = narrow(paths, token.area_path)
-    cache[permission] = paths
     return paths
 
 
@@ -95,7 +100,7 @@ def covers(user: Any, permission: str, path: str) -> bool:
 
 def forget(user: Any) -> None:
     """Drop the cached scope, e.g. after the user's grants changed within the request."""
-    user.__dict__.pop("_onegrid_scope", None)
+    user.__dict__.pop("_onegrid_grants", None)
 
 
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):
