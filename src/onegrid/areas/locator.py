@@ -7,12 +7,14 @@ the revision counter at most every ``CHECK_SECONDS``; a write in any process bum
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.db import DatabaseError, close_old_connections
 from django.db.models import Exists, OuterRef
 
 from onegrid.areas.levels import Level
@@ -21,6 +23,7 @@ from onegrid.areas.models import Area, AreaNetRevision
 from onegrid.kit.geo import to_wgs84, to_wgs84_many
 
 CHECK_SECONDS = 1.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,15 @@ class Locator:
                 self._snapshot = build_snapshot()
             self._checked = time.monotonic()
             return self._snapshot
+
+    def warm(self) -> None:
+        """Build the index now (at start-up, in the background) so the first lookup is fast."""
+        try:
+            self.snapshot()
+        except DatabaseError:  # not migrated yet: the first lookup builds it
+            logger.warning("locate index not built at start-up: the database is not ready")
+        finally:
+            close_old_connections()
 
     def reset(self) -> None:
         with self._lock:
