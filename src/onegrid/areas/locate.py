@@ -79,13 +79,10 @@ class _Grid:
     x0: float
     y0: float
     size: float
+    inv: float  # 1 / size
     nx: int
     ny: int
     margin: float
-
-    @property
-    def inv(self) -> float:
-        return 1.0 / self.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,11 +216,12 @@ class LocateIndex:
         g = self._grid
         fx = (lon - g.x0) * g.inv
         fy = (lat - g.y0) * g.inv
-        if not (0.0 <= fx < g.nx and 0.0 <= fy < g.ny):
+        nx = g.nx
+        if not (0.0 <= fx < nx and 0.0 <= fy < g.ny):
             return None
         ix = int(fx)
         iy = int(fy)
-        lab: int = self._label.item(iy * g.nx + ix)
+        lab: int = self._label.item(iy * nx + ix)
         if lab >= 0:
             return int(self._ids.item(lab))
         if lab == -1:
@@ -326,8 +324,7 @@ class LocateIndex:
 
     def _boundary_one(self, px: float, py: float, ix: int, iy: int, b: int) -> int:
         """`_boundary_many` for one point, in Python floats."""
-        e0: int = self._entry_off.item(b)
-        e1: int = self._entry_off.item(b + 1)
+        e0, e1 = self._entry_off[b : b + 2].tolist()
         if e0 == e1:
             return self._exact_one(px, py, b)
         g = self._grid
@@ -433,7 +430,7 @@ def _make_grid(edges: _Edges, geoms: Objects, cells_per_polygon: float, max_cell
     ymin = float(min(edges.ay.min(), edges.by.min()))
     ymax = float(max(edges.ay.max(), edges.by.max()))
     width, height = xmax - xmin, ymax - ymin
-    n_poly = len(np.unique(edges.poly))
+    n_poly = int(np.count_nonzero(np.bincount(edges.poly)))
     area = float(np.asarray(shapely.area(geoms), dtype=np.float64).sum())
     if area > 0.0:
         size = math.sqrt(area / n_poly / cells_per_polygon)
@@ -450,7 +447,7 @@ def _make_grid(edges: _Edges, geoms: Objects, cells_per_polygon: float, max_cell
     nx = int((xmax + pad - x0) / size) + 1
     ny = int((ymax + pad - y0) / size) + 1
     margin = max(size * 1e-7, magnitude * 1e-12)
-    return _Grid(x0=x0, y0=y0, size=size, nx=nx, ny=ny, margin=margin)
+    return _Grid(x0=x0, y0=y0, size=size, inv=1.0 / size, nx=nx, ny=ny, margin=margin)
 
 
 def _edge_cells(grid: _Grid, edges: _Edges) -> tuple[I64, I64]:
@@ -521,42 +518,38 @@ def _fill_interior(grid: _Grid, spans: _Spans) -> I32:
     return label
 
 
-def _choose_refs(grid: _Grid, row_y: F64, bcell: I64, eb: I64, c: F64) -> tuple[I8, I8, Bool]:
-    """Per boundary cell the reference fraction, per entry the sign of r against its edge.
+def _choose_refs(grid: _Grid, row_y: F64, bcell: I64, first: I64, c: F64) -> tuple[I8, I8]:
+    """Per boundary cell the index of its reference fraction (-1: none certifiable); per entry the
+    sign of r against the entry's edge. Entries of cell i are ``first[i]:first[i + 1]``.
 
     A candidate r is accepted when every edge of the cell certainly misses it and every crossing
     of the row line by those edges keeps ``_REF_CLEARANCE`` sub-units away from it.
     """
-    n_cells = len(bcell)
-    col = (bcell % grid.nx).astype(np.float64)
-    row = bcell // grid.nx
-    chosen = np.full(n_cells, -1, dtype=np.int8)
-    s1 = np.zeros(len(eb), dtype=np.int8)
-    ax, ay, bx, by = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
-    ylo, yhi = np.minimum(ay, by), np.maximum(ay, by)
-    todo = np.arange(len(eb), dtype=np.int64)
+    chosen = np.full(len(bcell), -1, dtype=np.int8)
+    s1 = np.zeros(len(c), dtype=np.int8)
+    cells = np.arange(len(bcell), dtype=np.int64)  # cells still without a reference
+    entries = np.arange(len(c), dtype=np.int64)  # their entries, cell by cell
+    counts = np.diff(np.r_[first, len(c)])
     for t_index, t in enumerate(_REF_FRACTIONS):
-        cell = eb[todo]
-        rx = grid.x0 + (col[cell] + t) * grid.size
-        ry = row_y[row[cell]]
-        sign = _sign(ax[todo], ay[todo], bx[todo], by[todo], rx, ry)
+        n = counts[cells]
+        rx = np.repeat(grid.x0 + ((bcell[cells] % grid.nx).astype(np.float64) + t) * grid.size, n)
+        ry = np.repeat(row_y[bcell[cells] // grid.nx], n)
+        e = c[entries] if len(entries) < len(c) else c
+        ax, ay, bx, by = e[:, 0], e[:, 1], e[:, 2], e[:, 3]
+        sign = _sign(ax, ay, bx, by, rx, ry)
         ok = sign != 0
-        crosses = np.flatnonzero((ylo[todo] <= ry) & (ry < yhi[todo]))
-        k = todo[crosses]
-        xc = _cross_x(ax[k], ay[k], bx[k], by[k], ry[crosses])
-        gap = np.abs(_quantize(grid, xc) - _quantize(grid, rx[crosses]))
-        ok[crosses] &= gap >= _REF_CLEARANCE
-        # Entries of one cell are contiguous in `todo`: AND them per cell.
-        first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
-        cell_ok = np.logical_and.reduceat(ok, first)
-        good_cells = cell[first][cell_ok]
-        chosen[good_cells] = t_index
-        good = chosen[cell] == t_index
-        s1[todo[good]] = sign[good]
-        todo = todo[~good]
-        if len(todo) == 0:
+        k = np.flatnonzero((np.minimum(ay, by) <= ry) & (ry < np.maximum(ay, by)))
+        xc = _cross_x(ax[k], ay[k], bx[k], by[k], ry[k])
+        ok[k] &= np.abs(_quantize(grid, xc) - _quantize(grid, rx[k])) >= _REF_CLEARANCE
+        starts = np.r_[0, np.cumsum(n)[:-1]]
+        cell_ok = np.logical_and.reduceat(ok, starts)
+        chosen[cells[cell_ok]] = t_index
+        good = np.repeat(cell_ok, n)
+        s1[entries[good]] = sign[good]
+        cells, entries = cells[~cell_ok], entries[~good]
+        if len(cells) == 0:
             break
-    return chosen, s1, chosen >= 0
+    return chosen, s1
 
 
 def _ref_cover(grid: _Grid, spans: _Spans, row: I64, rx: F64) -> tuple[I64, I64]:
@@ -597,7 +590,8 @@ def _build(
     label = _fill_interior(grid, spans)
     label[bcell] = (-2 - np.arange(n_b, dtype=np.int64)).astype(np.int32)
 
-    rt, s1, has_ref = _choose_refs(grid, row_y, bcell, eb, coords)
+    rt, s1 = _choose_refs(grid, row_y, bcell, first, coords)
+    has_ref = rt >= 0
     rx = grid.x0 + ((bcell % grid.nx).astype(np.float64) + _REF_T[np.maximum(rt, 0)]) * grid.size
     depth, cover = _ref_cover(grid, spans, bcell // grid.nx, rx)
 
@@ -659,7 +653,7 @@ def _cell_candidates(grid: _Grid, geoms: Objects, cells: I64) -> tuple[I64, I64]
 
 
 def _empty(cls: type[LocateIndex], ids: I64, geoms: Objects) -> LocateIndex:
-    grid = _Grid(x0=0.0, y0=0.0, size=1.0, nx=0, ny=0, margin=0.0)
+    grid = _Grid(x0=0.0, y0=0.0, size=1.0, inv=1.0, nx=0, ny=0, margin=0.0)
     return cls(
         ids=ids,
         geoms=geoms,
