@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import math
 import os
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -33,6 +35,8 @@ import shapely
 from numpy.typing import NDArray
 
 from _common import Result, report
+from onegrid.areas.generate import generate
+from onegrid.areas.levels import Level
 from onegrid.areas.locate import LocateIndex
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -43,22 +47,25 @@ ZHEJIANG = (118.0, 27.0, 123.0, 31.3)  # lon/lat box the synthetic province fill
 # --------------------------------------------------------------------------------- polygon source
 
 
-def province_polygons(micro: bool, *, count: int, seed: int) -> list[shapely.Geometry]:
+@functools.cache
+def _generated(seed: int, micro: bool) -> list[Any]:
+    return list(generate(scale="province", micro=micro, seed=seed))
+
+
+def province_polygons(
+    micro: bool, *, count: int, seed: int, source: str = "generator"
+) -> list[shapely.Geometry]:
     """The leaf polygons of one synthetic province: grids, or micro-grids when `micro`.
 
-    THE ONE PLACE TO SWITCH to the project's generator once `onegrid.areas.generate` exists:
-
-        from onegrid.areas.generate import generate
-        from onegrid.areas.levels import Level
-
-        level = Level.MICRO_GRID if micro else Level.GRID
-        return [d.geometry for d in generate(scale="province", micro=True, seed=seed) if d.level == level]
-
-    (then `count` is whatever the generator makes). Until then: a Voronoi partition of `count`
-    seeds inside an irregular, Zhejiang-sized outline — three quarters of the seeds uniform, one
-    quarter around eleven "cities" — clipped to the outline: the same shape of data (a planar
-    partition of ~1 km² or ~0.2 km² cells with 4–20 vertices, coast-like outer edge).
+    ``source="generator"`` (the default): the project's own province net, exactly what
+    `onegrid areas generate --scale province --micro` loads (`count` is whatever it makes).
+    ``source="voronoi"``: a Voronoi partition of `count` seeds inside an irregular, Zhejiang-sized
+    outline — three quarters of the seeds uniform, one quarter around eleven "cities" — clipped to
+    the outline, for trying other sizes quickly.
     """
+    if source == "generator":
+        level = Level.MICRO_GRID if micro else Level.GRID
+        return [d.geometry for d in _generated(seed, micro) if d.level == level]
     rng = np.random.default_rng(seed + (1 if micro else 0))
     outline = _outline(np.random.default_rng(seed))
     cities = np.c_[rng.uniform(118.6, 122.4, 11), rng.uniform(27.6, 30.8, 11)]
@@ -342,7 +349,9 @@ def measure_postgis(
 def run_scale(name: str, micro: bool, count: int, args: argparse.Namespace, pg_missing: str | None) -> Scale:
     scale = Scale(name=name)
     t0 = time.perf_counter()
-    geoms = np.asarray(province_polygons(micro, count=count, seed=args.seed), dtype=object)
+    geoms = np.asarray(
+        province_polygons(micro, count=count, seed=args.seed, source=args.source), dtype=object
+    )
     print(f"[{name}] {len(geoms):,} polygons generated in {time.perf_counter() - t0:.1f} s")
     scale.polygons = len(geoms)
     scale.vertices_mean = float(np.mean(shapely.get_num_coordinates(geoms))) - 1
@@ -535,7 +544,13 @@ def main() -> None:
         "--singles", type=int, default=100_000, help="timed single-point calls (default 100,000)"
     )
     parser.add_argument("--runs", type=int, default=5, help="batch runs, median reported (default 5)")
-    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument(
+        "--source",
+        choices=["generator", "voronoi"],
+        default="generator",
+        help="polygons: the project's province net (default) or a Voronoi partition of --grids/--micro cells",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="20k grids, 50k micro-grids, 200k points, fewer runs"
     )
@@ -549,6 +564,7 @@ def main() -> None:
             min(args.points, 200_000),
         )
         args.singles, args.runs = min(args.singles, 20_000), min(args.runs, 3)
+        args.source = "voronoi"  # the generator makes a whole province; --quick wants small counts
 
     pg_missing = postgis_available()
     if pg_missing and not args.no_postgis:

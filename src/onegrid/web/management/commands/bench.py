@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("name", nargs="?", help="benchmark name, or 'all'")
-        parser.add_argument("args", nargs=REMAINDER, help="arguments passed to the benchmark")
+        parser.add_argument("bench_args", nargs=REMAINDER, help="arguments passed to the benchmark")
         parser.add_argument("--list", action="store_true", help="list the benchmarks")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,6 +38,6 @@ class Command(BaseCommand):
             if name not in names:
                 raise CommandError(f"no benchmark {name!r}; available: {', '.join(names)}")
             self.stdout.write(f"== bench/{name}.py")
-            code = subprocess.call([sys.executable, str(BENCH / f"{name}.py"), *options["args"]], cwd=REPO)
+            code = subprocess.call([sys.executable, str(BENCH / f"{name}.py"), *options["bench_args"]], cwd=REPO)
             if code:
                 raise CommandError(f"bench/{name}.py exited with {code}")
