@@ -21,7 +21,7 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
     """INSERT ``rows`` (tuples in the order of ``fields``) into ``model``'s table; returns the count."""
     meta = model._meta
     concrete = [meta.get_field(name) for name in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)  # type: ignore[union-attr]
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in concrete)  # type: ignore[union-attr]
     placeholders = ", ".join(
         "CAST(%s AS jsonb)" if connection.vendor == "postgresql" and isinstance(f, models.JSONField) else "%s"
         for f in concrete

@@ -38,6 +38,8 @@ class Command(BaseCommand):
             if name not in names:
                 raise CommandError(f"no benchmark {name!r}; available: {', '.join(names)}")
             self.stdout.write(f"== bench/{name}.py")
-            code = subprocess.call([sys.executable, str(BENCH / f"{name}.py"), *options["bench_args"]], cwd=REPO)
+            code = subprocess.call(
+                [sys.executable, str(BENCH / f"{name}.py"), *options["bench_args"]], cwd=REPO
+            )
             if code:
                 raise CommandError(f"bench/{name}.py exited with {code}")
