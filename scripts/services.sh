@@ -7,6 +7,7 @@ SERVICES_DIR=${SERVICES_DIR:-/tmp/onegrid-services}
 
 services_start() {
   mkdir -p "$SERVICES_DIR"
+  chmod 755 "$SERVICES_DIR"  # the postgres user must reach its data directory inside
   if [ -x "$PG_BIN/pg_ctl" ]; then
     local data="$SERVICES_DIR/pg"
     if [ ! -d "$data" ]; then
