@@ -1,8 +1,23 @@
 # Start and stop the real services on 127.0.0.1 (no systemd on these machines). Source, then call
 # services_start / services_stop. Exports ONEGRID_POSTGRES_URL and ONEGRID_REDIS_URL.
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-PG_PORT=${PG_PORT:-55432}
-REDIS_PORT=${REDIS_PORT:-56379}
+# A port that nothing listens on yet: the preferred one if free, else one the kernel picks.
+free_port() {
+  python3 - "$1" <<'PY'
+import socket, sys
+preferred = int(sys.argv[1])
+for port in (preferred, 0):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break
+PY
+}
+PG_PORT=${PG_PORT:-$(free_port 55432)}
+REDIS_PORT=${REDIS_PORT:-$(free_port 56379)}
 SERVICES_DIR=${SERVICES_DIR:-/tmp/onegrid-services}
 
 services_start() {
