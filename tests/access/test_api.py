@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from tests.factories import Net, make_user
 
-from onegrid.access.models import ApiToken, Grant, Organisation
+from onegrid.access import services
+from onegrid.access.models import ApiToken, Grant, Organisation, User
 from onegrid.audit.models import AuditRecord
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +139,78 @@ def test_session_writes_need_the_csrf_token(people: dict[str, Any], net: Net) ->
     )
     assert response.status_code in (401, 403)
     assert ApiToken.objects.count() == 0
+
+
+def test_an_administrator_creates_an_account_in_an_organisation(client_as: ClientAs, net: Net) -> None:
+    Organisation.objects.create(
+        code="station-b", name="站", kind="grid_station", area=net.township_b, area_path=net.township_b.path
+    )
+    created = client_as("admin").post(
+        "/api/v1/access/users",
+        {
+            "username": "wang",
+            "display_name": "王网格员",
+            "phone": "+86 138-1234-5678",
+            "password": "a-long-passphrase-9",
+            "organisation": "station-b",
+            "title": "网格员",
+        },
+        content_type=JSON,
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["phone"] == "138****5678"
+    assert created.json()["organisations"] == ["station-b"]
+    assert Client().login(username="wang", password="a-long-passphrase-9")
+    assert AuditRecord.objects.filter(action="access.user.create", object_repr="王网格员").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "li", "phone": "12345"}, "phone"),
+        ({"username": "li", "password": "password"}, "password"),
+        ({"username": "admin"}, "username"),
+        ({"username": "li li"}, "username"),
+        ({"username": "li", "organisation": "nowhere"}, "organisation"),
+    ],
+)
+def test_bad_accounts_are_refused_naming_the_field(
+    client_as: ClientAs, net: Net, body: dict[str, Any], field: str
+) -> None:
+    count = User.objects.count()
+    response = client_as("admin").post("/api/v1/access/users", body, content_type=JSON)
+    assert response.status_code in (404, 422), response.content
+    assert field in response.content.decode()
+    assert User.objects.count() == count
+
+
+def test_a_township_administrator_manages_only_accounts_in_their_township(
+    client_as: ClientAs, net: Net
+) -> None:
+    local = make_user("local_admin", role="administrator", area=net.township_a)
+    Organisation.objects.create(
+        code="org-b", name="B", kind="grid_station", area=net.township_b, area_path=net.township_b.path
+    )
+    client = Client()
+    client.force_login(local)
+    outside = client.post(
+        "/api/v1/access/users", {"username": "zhao", "organisation": "org-b"}, content_type=JSON
+    )
+    assert outside.status_code == 404
+    nowhere = client.post("/api/v1/access/users", {"username": "zhao"}, content_type=JSON)
+    assert nowhere.status_code == 422
+    assert not User.objects.filter(username="zhao").exists()
+
+
+def test_deactivating_an_account_stops_its_tokens(
+    client_as: ClientAs, people: dict[str, Any], net: Net
+) -> None:
+    _, text = services.create_token(actor=None, user=people["county"], name="t", permissions=["areas.view"])
+    org = Organisation.objects.create(
+        code="cc", name="中心", kind="command_centre", area=net.county, area_path=net.county.path
+    )
+    services.add_member(actor=None, user=people["county"], organisation=org)
+    changed = client_as("admin").patch("/api/v1/access/users/county", {"is_active": False}, content_type=JSON)
+    assert changed.status_code == 200, changed.content
+    assert not changed.json()["is_active"]
+    assert Client().get("/api/v1/areas/", HTTP_AUTHORIZATION=f"Bearer {text}").status_code == 401

@@ -12,6 +12,7 @@ from onegrid.access.models import ApiToken, Grant, Organisation, Role, User
 from onegrid.access.schemas import (
     GrantIn,
     GrantOut,
+    MembershipIn,
     MeOut,
     OrganisationIn,
     OrganisationOut,
@@ -21,7 +22,9 @@ from onegrid.access.schemas import (
     TokenCreated,
     TokenIn,
     TokenOut,
+    UserIn,
     UserOut,
+    UserPatch,
 )
 from onegrid.areas import selectors as areas
 from onegrid.kit import scope
@@ -140,6 +143,56 @@ def create_organisation(request: HttpRequest, body: OrganisationIn) -> Any:
 @paginate(LimitOffsetPagination)
 def list_users(request: HttpRequest) -> Any:
     return SerialisedPage(selectors.users(require(request, "access.view")), _user)
+
+
+def _organisation_for(actor: Any, code: str) -> Organisation:
+    org = selectors.organisations(actor).filter(code=code).first()
+    if org is None:
+        raise NotFound(f"organisation {code} not found")
+    return org
+
+
+def _user_out(user: User) -> dict[str, Any]:
+    return _user(User.objects.prefetch_related("memberships__organisation").get(pk=user.pk))
+
+
+@router.post("/users", response={201: UserOut, **ERRORS}, summary="Create an account in an organisation")
+def create_user(request: HttpRequest, body: UserIn) -> Any:
+    actor = require(request, "access.manage")
+    org = _organisation_for(actor, body.organisation) if body.organisation else None
+    user = services.create_user(
+        actor=actor,
+        username=body.username,
+        display_name=body.display_name,
+        phone=body.phone,
+        password=body.password,
+        organisation=org,
+        title=body.title,
+    )
+    return Status(201, _user_out(user))
+
+
+@router.patch("/users/{username}", response={200: UserOut, **ERRORS}, summary="Change an account")
+def change_user(request: HttpRequest, username: str, body: UserPatch) -> Any:
+    actor = require(request, "access.manage")
+    user = selectors.user_for(actor, username)
+    changes = body.model_dump(exclude_unset=True)
+    services.update_user(actor=actor, user=user, changes=changes, area_path=selectors.user_area_path(user))
+    return _user_out(user)
+
+
+@router.post(
+    "/users/{username}/memberships",
+    response={201: UserOut, **ERRORS},
+    summary="Add an account to an organisation",
+)
+def add_membership(request: HttpRequest, username: str, body: MembershipIn) -> Any:
+    actor = require(request, "access.manage")
+    user = selectors.user_for(actor, username)
+    services.add_member(
+        actor=actor, user=user, organisation=_organisation_for(actor, body.organisation), title=body.title
+    )
+    return Status(201, _user_out(user))
 
 
 @router.post(

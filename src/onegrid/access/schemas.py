@@ -42,6 +42,32 @@ class UserOut(Schema):
     organisations: list[str]
 
 
+class UserIn(Schema):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    username: str = Field(min_length=2, max_length=150, pattern=r"^[A-Za-z0-9_.@+-]+$")
+    display_name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=32)
+    password: str | None = Field(None, min_length=8, max_length=128)
+    organisation: str | None = None
+    title: str = Field("", max_length=80)
+
+
+class UserPatch(Schema):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    display_name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=32)
+    is_active: bool | None = None
+
+
+class MembershipIn(Schema):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    organisation: str
+    title: str = Field("", max_length=80)
+
+
 class RoleOut(Schema):
     code: str
     name: str

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,7 +27,7 @@ from onegrid.access.models import (
 )
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
-from onegrid.kit import scope
+from onegrid.kit import scope, validators
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 
 audit_registry.register(User, exclude=("password",), masked=("phone", "phone_index"))
@@ -42,6 +44,13 @@ def sync_permissions() -> None:
 
 def _area_path(area: Any) -> str:
     return str(area.path)
+
+
+def _manages_a_whole_net(actor: Any) -> bool:
+    """Administrators of a whole province (a root of the net) or of everything; the console counts."""
+    if actor is None:
+        return True
+    return any(path == scope.ROOT or path.count("/") == 2 for path in scope.paths_for(actor, "access.manage"))
 
 
 def _require_cover(actor: Any, permission: str, path: str) -> None:
@@ -87,6 +96,77 @@ def add_member(*, actor: Any, user: User, organisation: Organisation, title: str
     return membership
 
 
+def create_user(
+    *,
+    actor: Any,
+    username: str,
+    display_name: str = "",
+    phone: str = "",
+    password: str | None = None,
+    organisation: Organisation | None = None,
+    title: str = "",
+) -> User:
+    """A new account, placed in ``organisation`` (which must lie in the actor's ``access.manage`` scope;
+    only administrators of the whole net create accounts outside any organisation). The phone number
+    is checked and stored encrypted; without a password the account cannot sign in until one is set."""
+    if organisation is not None:
+        _require_cover(actor, "access.manage", organisation.area_path)
+    elif not _manages_a_whole_net(actor):
+        raise Invalid("choose the organisation the new account belongs to", field="organisation")
+    number = _checked_phone(phone)
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise Invalid(f"username {username} is already taken", field="username")
+        user = User(username=username, display_name=display_name, phone=number)
+        if password:
+            _check_password(password, user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit.record(
+            actor, "access.user.create", user, area_path=organisation.area_path if organisation else ""
+        )
+        if organisation is not None:
+            membership = Membership.objects.create(user=user, organisation=organisation, title=title)
+            audit.record(actor, "access.membership.create", membership, area_path=organisation.area_path)
+    return user
+
+
+def update_user(*, actor: Any, user: User, changes: dict[str, Any], area_path: str) -> User:
+    """Change an account's display name, phone or active flag (the caller fetched it in scope)."""
+    _require_cover(actor, "access.manage", area_path or scope.ROOT)
+    if actor is not None and user.pk == actor.pk and changes.get("is_active") is False:
+        raise Invalid("you cannot deactivate your own account", field="is_active")
+    with transaction.atomic():
+        before = audit_registry.snapshot(user)
+        if "display_name" in changes:
+            user.display_name = changes["display_name"]
+        if "phone" in changes:
+            user.phone = _checked_phone(changes["phone"] or "")
+        if "is_active" in changes:
+            user.is_active = bool(changes["is_active"])
+        user.save()
+        audit.record(actor, "access.user.update", user, before=before, area_path=area_path)
+    return user
+
+
+def _checked_phone(phone: str) -> str:
+    if not phone:
+        return ""
+    try:
+        return validators.mobile(phone, field="phone")
+    except validators.IdentifierError as exc:
+        raise Invalid(exc.reason, field="phone") from exc
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages), field="password") from exc
+
+
 def create_role(
     *, actor: Any, code: str, name: str, permissions: Iterable[str], name_en: str = "", description: str = ""
 ) -> Role:
@@ -94,7 +174,7 @@ def create_role(
     unknown = [n for n in names if not catalog.exists(n)]
     if unknown:
         raise Invalid(f"unknown permission {unknown[0]}", field="permissions")
-    if actor is not None and not scope.covers(actor, "access.manage", scope.ROOT):
+    if not _manages_a_whole_net(actor):
         raise Forbidden("roles are defined by administrators of the whole net")
     with transaction.atomic():
         role, _ = Role.objects.update_or_create(
