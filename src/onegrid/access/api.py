@@ -146,7 +146,7 @@ def list_users(request: HttpRequest) -> Any:
 
 
 def _organisation_for(actor: Any, code: str) -> Organisation:
-    org = selectors.organisations(actor).filter(code=code).first()
+    org: Organisation | None = selectors.organisations(actor).filter(code=code).first()
     if org is None:
         raise NotFound(f"organisation {code} not found")
     return org
