@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.db import connection
+from pytest_socket import SocketBlockedError, SocketConnectBlockedError
 from tests.conftest import need_service
 
 
@@ -39,3 +40,11 @@ def test_sqlite_runs_in_wal_mode() -> None:
         mode = cursor.fetchone()[0]
     # the test database is in memory, where SQLite reports "memory"; files use WAL
     assert mode in ("wal", "memory")
+
+
+def test_the_suite_cannot_reach_the_network() -> None:
+    with (
+        pytest.raises((SocketBlockedError, SocketConnectBlockedError)),
+        pytest.warns(UserWarning, match="192.0.2.1"),
+    ):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1: never routed
