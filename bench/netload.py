@@ -30,7 +30,6 @@ django.setup()
 from django.core.management import call_command
 from django.db import transaction
 from onegrid.areas import generate, services
-from onegrid.areas.inputs import AreaInput
 from onegrid.areas.checks import check_batch
 from onegrid.areas.models import Area
 from onegrid.audit import services as audit
@@ -38,9 +37,7 @@ from onegrid.audit.models import AuditRecord
 call_command("migrate", verbosity=0)
 start = time.perf_counter()
 drafts = list(generate.generate("province"))
-inputs = [AreaInput(code=d.code, name=d.name, name_en=d.name_en, level=d.level, kind=d.kind,
-                    parent_code=d.parent_code, geometry=d.geometry, population=d.population,
-                    households=d.households) for d in drafts]
+inputs = [d.as_input() for d in drafts]
 prepared, errors = check_batch(inputs, actor=None, permission="areas.import")
 assert not errors, errors[:3]
 with transaction.atomic():

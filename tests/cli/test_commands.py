@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count
 from tests.factories import Net
 
 from onegrid.access.models import ApiToken
@@ -114,3 +115,24 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     result = run_onegrid("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_generate_loads_the_demo_county_with_every_level(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("areas", "generate", "--scale", "county", "--no-progress")
+    assert "created" in capsys.readouterr().out
+    levels = dict(Area.objects.values_list("level").annotate(n=Count("id")))
+    assert levels[1] == levels[2] == levels[3] == 1
+    assert levels[4] == 14
+    assert 200 <= levels[6] <= 600
+    assert Area.objects.get(code="330122").name == "桐庐县"
+
+
+def test_the_demo_sets_up_a_fresh_data_directory_and_prints_the_accounts(tmp_path: Path) -> None:
+    result = run_onegrid("demo", "--no-serve", env={"ONEGRID_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
+    assert result.returncode == 0, result.stderr
+    for account in ("admin", "county", "township", "gridworker", "handler", "resident", "onegrid-demo"):
+        assert account in result.stdout
+    assert (tmp_path / "onegrid.sqlite3").exists()
+    again = run_onegrid("demo", "--no-serve", env={"ONEGRID_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
+    assert again.returncode == 0, again.stderr  # idempotent: a second run keeps the data

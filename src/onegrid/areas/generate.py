@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from pypinyin import lazy_pinyin
 from shapely.geometry.base import BaseGeometry
 
+from onegrid.areas.inputs import AreaInput
 from onegrid.areas.levels import Kind, Level
 
 Scale = Literal["county", "city", "province"]
@@ -68,6 +69,20 @@ class AreaDraft:
     geometry: BaseGeometry  # Polygon or MultiPolygon, WGS-84
     population: int | None
     households: int | None
+
+    def as_input(self) -> AreaInput:
+        """The draft as the area services take it."""
+        return AreaInput(
+            code=self.code,
+            name=self.name,
+            name_en=self.name_en,
+            level=self.level,
+            kind=self.kind,
+            parent_code=self.parent_code,
+            geometry=self.geometry,
+            population=self.population,
+            households=self.households,
+        )
 
 
 # ---------------------------------------------------------------------------------------------

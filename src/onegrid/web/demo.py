@@ -10,7 +10,6 @@ from onegrid.access import services as access
 from onegrid.access.models import Organisation, Role, User
 from onegrid.areas import generate
 from onegrid.areas import services as areas
-from onegrid.areas.inputs import AreaInput
 from onegrid.areas.levels import Level
 from onegrid.areas.models import Area
 from onegrid.kit.progress import Callback
@@ -41,20 +40,7 @@ def load_net(progress: Callback | None = None) -> int:
     """Generate and import the county-scale net unless areas exist already; returns areas created."""
     if Area.objects.exists():
         return 0
-    inputs = [
-        AreaInput(
-            code=d.code,
-            name=d.name,
-            name_en=d.name_en,
-            level=d.level,
-            kind=d.kind,
-            parent_code=d.parent_code,
-            geometry=d.geometry,
-            population=d.population,
-            households=d.households,
-        )
-        for d in generate.generate("county")
-    ]
+    inputs = [d.as_input() for d in generate.generate("county")]
     result = areas.write_batch(actor=None, inputs=inputs, permission="areas.import", progress=progress)
     if result.errors:
         raise RuntimeError(f"demo net rejected: {result.errors[0]}")

@@ -11,7 +11,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from onegrid.areas import exchange, generate, services
-from onegrid.areas.inputs import AreaInput
 from onegrid.areas.models import Area
 from onegrid.kit import progress
 
@@ -79,20 +78,7 @@ class Command(BaseCommand):
             county=options["county"],
             city=options["city"],
         )
-        inputs = [
-            AreaInput(
-                code=d.code,
-                name=d.name,
-                name_en=d.name_en,
-                level=d.level,
-                kind=d.kind,
-                parent_code=d.parent_code,
-                geometry=d.geometry,
-                population=d.population,
-                households=d.households,
-            )
-            for d in drafts
-        ]
+        inputs = [d.as_input() for d in drafts]
         self.stdout.write(f"generated {len(inputs)} areas in {time.perf_counter() - started:.1f} s")
         with progress.bar(not options["no_progress"]) as tick:
             result = services.write_batch(actor=None, inputs=inputs, permission="areas.import", progress=tick)
