@@ -12,8 +12,14 @@ def test_openapi_lists_every_router_and_the_bearer_scheme() -> None:
     spec = Client().get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     paths = set(spec["paths"])
-    for path in ("/api/v1/areas/", "/api/v1/areas/locate", "/api/v1/areas/{code}", "/api/v1/access/tokens",
-                 "/api/v1/access/users", "/api/v1/audit/"):
+    for path in (
+        "/api/v1/areas/",
+        "/api/v1/areas/locate",
+        "/api/v1/areas/{code}",
+        "/api/v1/access/tokens",
+        "/api/v1/access/users",
+        "/api/v1/audit/",
+    ):
         assert path in paths
     assert "BearerToken" in spec["components"]["securitySchemes"]
 

@@ -190,3 +190,22 @@ def test_the_bulk_creation_record_equals_a_snapshot_of_the_stored_row(net: Net) 
             "created_at": record.after["created_at"],
             "updated_at": record.after["updated_at"],
         }
+
+
+def test_a_code_taken_between_check_and_write_is_a_conflict(
+    net: Net, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.update(actor=None, area=net.grid_a1, changes={"geometry": square(120.0, 30.5, 120.25, 31.0)})
+    data = area_input("330122001001003", Level.GRID, "330122001001", (120.0, 30.0, 120.25, 30.5))
+    real_check = services.check_batch
+
+    def check_then_race(*args: object, **kwargs: object) -> object:
+        checked = real_check(*args, **kwargs)
+        Area.objects.filter(pk=net.grid_b1.pk).update(code="330122001001003")  # another writer takes the code
+        return checked
+
+    monkeypatch.setattr(services, "check_batch", check_then_race)
+    before = Area.objects.count()
+    with pytest.raises(Conflict):
+        services.write_batch(actor=None, inputs=[data], permission="areas.add")
+    assert Area.objects.count() == before

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat, Replace, Substr
 from django.utils import timezone
@@ -176,6 +176,13 @@ def write_batch(
     prepared, errors = check_batch(inputs, actor=actor, permission=permission, progress=progress)
     if errors:
         return ImportResult(errors=errors)
+    try:
+        return _write(actor=actor, prepared=prepared, permission=permission, progress=progress)
+    except IntegrityError as exc:  # another writer took a code or path between the check and the write
+        raise Conflict("the net changed while this was being written; try again") from exc
+
+
+def _write(*, actor: Any, prepared: list[Prepared], permission: str, progress: Progress | None) -> ImportResult:
     result = ImportResult()
     now = timezone.now()
     with transaction.atomic():
