@@ -182,7 +182,9 @@ def write_batch(
         raise Conflict("the net changed while this was being written; try again") from exc
 
 
-def _write(*, actor: Any, prepared: list[Prepared], permission: str, progress: Progress | None) -> ImportResult:
+def _write(
+    *, actor: Any, prepared: list[Prepared], permission: str, progress: Progress | None
+) -> ImportResult:
     result = ImportResult()
     now = timezone.now()
     with transaction.atomic():
