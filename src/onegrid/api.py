@@ -12,6 +12,7 @@ from onegrid.access.auth import API_AUTH
 from onegrid.areas.api import router as areas_router
 from onegrid.audit.api import router as audit_router
 from onegrid.kit.errors import DomainError
+from onegrid.matters.api import router as matters_router
 
 api = NinjaAPI(
     title="OneGrid API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
 api.add_router("/areas", areas_router, tags=["areas"])
 api.add_router("/access", access_router, tags=["access"])
 api.add_router("/audit", audit_router, tags=["audit"])
+api.add_router("/matters", matters_router, tags=["matters"])
 
 
 @api.exception_handler(DomainError)

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "onegrid.audit",
     "onegrid.access",
     "onegrid.areas",
+    "onegrid.matters",
     "onegrid.web",
 ]
 

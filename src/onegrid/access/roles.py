@@ -10,22 +10,51 @@ from onegrid.access.models import Permission, Role
 
 ALL = "*"
 
+# What a command-centre operator does with matters (受理、立案、派遣、核查、结案、回访).
+OPERATOR = [
+    "matters.view",
+    "matters.create",
+    "matters.register",
+    "matters.dispatch",
+    "matters.escalate",
+    "matters.verify",
+    "matters.close",
+    "matters.reopen",
+    "matters.extend",
+    "matters.merge",
+    "matters.follow_up",
+    "matters.stats",
+]
+
 STANDARD_ROLES: dict[str, tuple[Promise, str, list[str]]] = {
     "administrator": (_("Administrator"), "Administrator", [ALL]),
     "county_operator": (
         _("County command-centre operator"),
         "County operator",
-        ["areas.view", "areas.locate", "areas.export", "access.view", "audit.view"],
+        ["areas.view", "areas.locate", "areas.export", "access.view", "audit.view", *OPERATOR],
     ),
     "township_operator": (
         _("Township command-centre operator"),
         "Township operator",
-        ["areas.view", "areas.locate", "areas.export", "access.view"],
+        ["areas.view", "areas.locate", "areas.export", "access.view", *OPERATOR],
     ),
-    "grid_worker": (_("Grid worker"), "Grid worker", ["areas.view", "areas.locate"]),
-    "department_handler": (_("Department handler"), "Department handler", ["areas.view", "areas.locate"]),
-    "resident": (_("Resident"), "Resident", ["areas.locate"]),
-    "auditor": (_("Auditor"), "Auditor", ["audit.view", "areas.view", "access.view"]),
+    "grid_worker": (
+        _("Grid worker"),
+        "Grid worker",
+        ["areas.view", "areas.locate", "matters.view", "matters.create", "matters.verify"],
+    ),
+    "department_handler": (
+        _("Department handler"),
+        "Department handler",
+        ["areas.view", "areas.locate", "matters.view", "matters.handle"],
+    ),
+    "resident": (_("Resident"), "Resident", ["areas.locate", "matters.report"]),
+    "auditor": (
+        _("Auditor"),
+        "Auditor",
+        ["audit.view", "areas.view", "access.view", "matters.view", "matters.stats"],
+    ),
+    "leader": (_("Leader"), "Leader", ["areas.view", "matters.view", "matters.stats", "matters.supervise"]),
     "area_manager": (
         _("Area-net manager"),
         "Area-net manager",

@@ -1,0 +1,356 @@
+"""/api/v1/matters: intake, the queue, a matter with its timeline, and every lifecycle step."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import content_disposition_header
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from onegrid.access.auth import require
+from onegrid.access.models import Organisation
+from onegrid.kit import scope
+from onegrid.kit.crypto import mask_name, mask_phone
+from onegrid.kit.errors import Forbidden, Invalid, NotFound
+from onegrid.kit.pagination import SerialisedPage
+from onegrid.matters import attachments, feedback, intake, selectors, stats, steps, supervision
+from onegrid.matters.lifecycle import OPEN, Step
+from onegrid.matters.lifecycle import Status as MatterStatus
+from onegrid.matters.models import Matter
+from onegrid.matters.schemas import (
+    Ack,
+    DecisionIn,
+    ExtensionIn,
+    FollowUpIn,
+    MatterDetail,
+    MatterIn,
+    MatterOut,
+    MergeIn,
+    OrganisationRef,
+    Problem,
+    RatingIn,
+    ReplyIn,
+    StepIn,
+    SuperviseIn,
+)
+
+router = Router()
+ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
+
+
+def _code(path: str) -> str:
+    return path.strip("/").rsplit("/", 1)[-1]
+
+
+def summary(m: Matter) -> dict[str, Any]:
+    now = timezone.now()
+    open_ = MatterStatus(m.status) in OPEN
+    return {
+        "number": m.number,
+        "channel": m.channel,
+        "category": m.category.code,
+        "category_name": m.category.name,
+        "title": m.title,
+        "status": m.status,
+        "priority": m.priority,
+        "area_code": _code(m.area_path),
+        "area_name": m.area.name,
+        "area_path": m.area_path,
+        "owner": m.owner.code if m.owner else None,
+        "received_at": m.received_at,
+        "stage": m.stage,
+        "due_at": m.due_at,
+        "overdue": bool(open_ and m.due_at and m.due_at < now),
+        "warning": bool(open_ and m.warn_at and m.due_at and m.warn_at <= now <= m.due_at),
+    }
+
+
+def detail(actor: Any, m: Matter) -> dict[str, Any]:
+    """Staff in scope see the full timeline; a reporter who only participates sees the plain one."""
+    staff = scope.covers(actor, "matters.view", m.area_path) or steps.member_of(actor, m.owner_id)
+    events = m.events.select_related("organisation").all()
+    timeline = [
+        {
+            "at": e.at,
+            "action": e.action,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": e.actor_label if staff else None,
+            "organisation": e.organisation.name if e.organisation else None,
+            "note": e.note if staff else None,
+            "public_note": e.public_note,
+        }
+        for e in events
+    ]
+    rating = getattr(m, "rating", None) if hasattr(m, "rating") else None
+    return summary(m) | {
+        "description": m.description,
+        "address": m.address,
+        "lon": m.lon,
+        "lat": m.lat,
+        "tags": m.tags,
+        "reporter_name": mask_name(m.reporter_name or "") if staff else "",
+        "reporter_phone": mask_phone(m.reporter_phone or "") if staff else "",
+        "anonymous": m.anonymous,
+        "merged_into": m.merged_into.number if m.merged_into else None,
+        "resolved_at_intake": m.resolved_at_intake,
+        "due_provisional": m.due_provisional,
+        "timeline": timeline,
+        "steps": [s.value for s in steps.available(actor, m)] if staff else [],
+        "attachments": [
+            {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size}
+            for a in m.attachments.all()
+        ],
+        "rating": rating.score if rating else None,
+    }
+
+
+@router.get("/", response=list[MatterOut], summary="Matters in scope, newest first")
+@paginate(LimitOffsetPagination)
+def list_matters(
+    request: HttpRequest,
+    status: list[str] = Query(None),  # type: ignore[type-arg]
+    overdue: bool | None = None,
+    warning: bool | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    area: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    q: str | None = Query(None, max_length=100),  # type: ignore[type-arg]
+    mine: bool = False,
+) -> Any:
+    actor = require(request, "matters.view") if not mine else request.user
+    bounds = {}
+    for name, value in (("since", since), ("until", until)):
+        if value:
+            parsed = _parse_time(value)
+            if parsed is None:
+                raise Invalid(f"{name} must be an ISO 8601 date or time", field=name)
+            bounds[name] = parsed
+    qs = selectors.search(
+        actor,
+        status=status or None,
+        overdue=overdue,
+        warning=warning,
+        category=category,
+        channel=channel,
+        area=area,
+        q=q,
+        mine=mine,
+        **bounds,
+    )
+    return SerialisedPage(qs, summary)
+
+
+def _parse_time(value: str) -> Any:
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            return None
+        moment = dt.datetime.combine(day, dt.time.min)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@router.post("/", response={200: MatterDetail, 201: MatterDetail, **ERRORS}, summary="Take in a matter")
+def create_matter(request: HttpRequest, body: MatterIn) -> Any:
+    actor = request.user
+    if not (scope.has_permission(actor, "matters.create") or scope.has_permission(actor, "matters.report")):
+        raise Forbidden("reporting matters needs matters.report or matters.create")
+    key = body.idempotency_key or request.headers.get("Idempotency-Key", "")
+    matter, created = intake.receive(
+        actor=actor, report=intake.Report(**(body.model_dump() | {"idempotency_key": key}))
+    )
+    out = detail(actor, selectors.get_for(actor, matter.number))
+    return Status(201 if created else 200, out)
+
+
+@router.get("/{number}", response={200: MatterDetail, **ERRORS}, summary="A matter with its timeline")
+def get_matter(request: HttpRequest, number: str) -> Any:
+    return detail(request.user, selectors.get_for(request.user, number))
+
+
+def _step_endpoint(step: Step) -> None:
+    def handler(request: HttpRequest, number: str, body: StepIn) -> Any:
+        actor = request.user
+        matter = selectors.get_for(actor, number)
+        organisation = None
+        if body.organisation:
+            organisation = Organisation.objects.filter(code=body.organisation, is_active=True).first()
+            if organisation is None:
+                raise Invalid(f"unknown organisation {body.organisation!r}", field="organisation")
+        data = steps.StepInput(
+            note=body.note,
+            public_note=body.public_note,
+            organisation=organisation,
+            override_reason=body.override_reason,
+        )
+        steps.take(actor=actor, matter=matter, step=step, data=data)
+        return detail(actor, selectors.get_for(actor, number))
+
+    handler.__name__ = f"step_{step.value}"
+    router.post(
+        f"/{{number}}/{step.value.replace('_', '-')}",
+        response={200: MatterDetail, **ERRORS},
+        summary=f"{step.value.replace('_', ' ').capitalize()} a matter",
+    )(handler)
+
+
+for _step in Step:
+    _step_endpoint(_step)
+
+
+def _organisation(code: str) -> Organisation:
+    organisation = Organisation.objects.filter(code=code, is_active=True).first()
+    if organisation is None:
+        raise Invalid(f"unknown organisation {code!r}", field="organisation")
+    return organisation
+
+
+@router.post("/{number}/supervise", response={201: Ack, **ERRORS}, summary="Issue a supervision order (督办)")
+def supervise(request: HttpRequest, number: str, body: SuperviseIn) -> Any:
+    matter = selectors.get_for(request.user, number)
+    order = supervision.supervise(
+        actor=request.user,
+        matter=matter,
+        instruction=body.instruction,
+        working_days=body.working_days,
+        listed=body.listed,
+    )
+    return Status(201, {"ok": True, "id": order.pk})
+
+
+@router.post(
+    "/{number}/supervision/{order_id}/reply",
+    response={200: Ack, **ERRORS},
+    summary="Answer a supervision order",
+)
+def reply(request: HttpRequest, number: str, order_id: int, body: ReplyIn) -> Any:
+    matter = selectors.get_for(request.user, number)
+    order = matter.supervision_orders.filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("supervision order not found")
+    supervision.reply(actor=request.user, order=order, text=body.reply)
+    return {"ok": True, "id": order.pk}
+
+
+@router.post("/{number}/extensions", response={201: Ack, **ERRORS}, summary="Ask for more time (延期)")
+def request_extension(request: HttpRequest, number: str, body: ExtensionIn) -> Any:
+    matter = selectors.get_for(request.user, number)
+    row = supervision.request_extension(
+        actor=request.user, matter=matter, working_days=body.working_days, reason=body.reason
+    )
+    return Status(201, {"ok": True, "id": row.pk})
+
+
+@router.post(
+    "/{number}/extensions/{request_id}/decide",
+    response={200: Ack, **ERRORS},
+    summary="Grant or refuse an extension",
+)
+def decide_extension(request: HttpRequest, number: str, request_id: int, body: DecisionIn) -> Any:
+    matter = selectors.get_for(request.user, number)
+    row = matter.extensions.filter(pk=request_id).first()
+    if row is None:
+        raise NotFound("extension request not found")
+    supervision.decide_extension(actor=request.user, request=row, grant=body.grant, note=body.note)
+    return {"ok": True, "id": row.pk}
+
+
+@router.post("/{number}/assists", response={201: Ack, **ERRORS}, summary="Ask another organisation to assist")
+def add_assist(request: HttpRequest, number: str, body: OrganisationRef) -> Any:
+    matter = selectors.get_for(request.user, number)
+    row = supervision.assist(
+        actor=request.user, matter=matter, organisation=_organisation(body.organisation), note=body.note
+    )
+    return Status(201, {"ok": True, "id": row.pk})
+
+
+@router.post("/{number}/merge", response={200: MatterDetail, **ERRORS}, summary="Merge into another matter")
+def merge(request: HttpRequest, number: str, body: MergeIn) -> Any:
+    duplicate = selectors.get_for(request.user, number)
+    into = selectors.get_for(request.user, body.into)
+    supervision.merge(actor=request.user, duplicate=duplicate, into=into, note=body.note)
+    return detail(request.user, selectors.get_for(request.user, number))
+
+
+@router.get(
+    "/{number}/duplicates",
+    response={200: list[MatterOut], **ERRORS},
+    summary="Likely duplicates: same category, nearby, recent, still open",
+)
+def duplicates(request: HttpRequest, number: str) -> Any:
+    matter = selectors.get_for(request.user, number)
+    seen = set(selectors.visible(request.user).values_list("pk", flat=True)[:100_000])
+    return [summary(m) for m in selectors.likely_duplicates(matter) if m.pk in seen]
+
+
+@router.post("/{number}/rating", response={201: Ack, **ERRORS}, summary="Rate the outcome (reporter)")
+def rate(request: HttpRequest, number: str, body: RatingIn) -> Any:
+    matter = selectors.get_for(request.user, number)
+    row = feedback.rate_in_app(actor=request.user, matter=matter, score=body.score, comment=body.comment)
+    return Status(201, {"ok": True, "id": row.pk})
+
+
+@router.post(
+    "/ratings/{token}",
+    auth=None,
+    response={201: Ack, **ERRORS},
+    summary="Rate through a one-time link (no account)",
+)
+def rate_with_token(request: HttpRequest, token: str, body: RatingIn) -> Any:
+    row = feedback.rate_with_token(token=token, score=body.score, comment=body.comment)
+    return Status(201, {"ok": True, "id": row.pk})
+
+
+@router.post("/{number}/follow-ups", response={201: Ack, **ERRORS}, summary="Record a follow-up call (回访)")
+def follow_up(request: HttpRequest, number: str, body: FollowUpIn) -> Any:
+    matter = selectors.get_for(request.user, number)
+    call = feedback.follow_up(
+        actor=request.user,
+        matter=matter,
+        reached=body.reached,
+        solved=body.solved,
+        satisfaction=body.satisfaction,
+        note=body.note,
+    )
+    return Status(201, {"ok": True, "id": call.pk})
+
+
+@router.post("/{number}/attachments", response={201: Ack, **ERRORS}, summary="Add a photo or file")
+def add_attachment(request: HttpRequest, number: str, file: UploadedFile = File(...)) -> Any:  # type: ignore[type-arg]  # noqa: B008
+    matter = selectors.get_for(request.user, number)
+    row = attachments.add(actor=request.user, matter=matter, name=file.name or "", data=file.read())
+    return Status(201, {"ok": True, "id": row.pk})
+
+
+@router.get(
+    "/{number}/attachments/{attachment_id}", response={200: None, **ERRORS}, summary="Download a file"
+)
+def get_attachment(request: HttpRequest, number: str, attachment_id: int) -> Any:
+    matter = selectors.get_for(request.user, number)
+    row = matter.attachments.filter(pk=attachment_id).first()
+    if row is None:
+        raise NotFound("file not found")
+    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, row.original_name) or "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/stats/summary", response={200: dict[str, Any], **ERRORS}, summary="Counts and the three rates")
+def stats_summary(request: HttpRequest, since: str, until: str, area: str | None = None) -> Any:
+    actor = require(request, "matters.stats")
+    start, end = _parse_time(since), _parse_time(until)
+    if start is None:
+        raise Invalid("since must be an ISO 8601 date or time", field="since")
+    if end is None or end <= start:
+        raise Invalid("until must be an ISO 8601 date or time after since", field="until")
+    return stats.summary(actor, since=start, until=end, area=area)

@@ -1,0 +1,90 @@
+"""Every read of matters, through the caller's scope (area grants plus participation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from onegrid.kit.errors import NotFound
+from onegrid.kit.scope import ScopedQuerySet
+from onegrid.matters.lifecycle import OPEN
+from onegrid.matters.models import Matter
+
+
+def visible(actor: Any) -> ScopedQuerySet[Matter]:
+    return Matter.objects.restrict(actor, "matters.view")
+
+
+def get_for(actor: Any, number: str) -> Matter:
+    """The matter with ``number`` if ``actor`` may see it; NotFound (404) otherwise."""
+    matter = (
+        visible(actor)
+        .select_related("category", "category__parent", "area", "owner")
+        .filter(number=number)
+        .first()
+    )
+    if matter is None:
+        raise NotFound(f"matter {number} not found")
+    return matter
+
+
+def search(
+    actor: Any,
+    *,
+    status: list[str] | None = None,
+    overdue: bool | None = None,
+    warning: bool | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    area: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    q: str | None = None,
+    mine: bool = False,
+) -> ScopedQuerySet[Matter]:
+    qs = visible(actor).select_related("category", "area", "owner")
+    if status:
+        qs = qs.filter(status__in=status)
+    now = timezone.now()
+    if overdue is not None:
+        late = Q(status__in=list(OPEN), due_at__lt=now)
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    if warning:
+        qs = qs.filter(status__in=list(OPEN), warn_at__lte=now, due_at__gte=now)
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if area:
+        qs = qs.filter(area_path__contains=f"/{area}/")
+    if since:
+        qs = qs.filter(received_at__gte=since)
+    if until:
+        qs = qs.filter(received_at__lt=until)
+    if q:
+        qs = qs.filter(Q(number__startswith=q) | Q(title__icontains=q) | Q(address__icontains=q))
+    if mine:
+        qs = qs.filter(Q(reporter=actor) | Q(owner__memberships__user=actor))
+    return qs.distinct()
+
+
+def likely_duplicates(matter: Matter, *, metres: float = 200.0, days: int = 7) -> list[Matter]:
+    """Open matters of the same category near the same place in the last ``days``."""
+    since = matter.received_at - dt.timedelta(days=days)
+    qs = Matter.objects.filter(
+        category=matter.category, status__in=list(OPEN), received_at__gte=since, merged_into__isnull=True
+    ).exclude(pk=matter.pk)
+    if matter.lon is not None and matter.lat is not None:
+        dlat = metres / 111_320.0
+        dlon = dlat / max(0.1, abs(math.cos(math.radians(matter.lat))))
+        qs = qs.filter(
+            lon__range=(matter.lon - dlon, matter.lon + dlon),
+            lat__range=(matter.lat - dlat, matter.lat + dlat),
+        )
+    else:
+        qs = qs.filter(area=matter.area)
+    return list(qs.order_by("-received_at")[:10])
