@@ -13,6 +13,12 @@ Environment variables (all optional in development, see README "Configuration"):
 - ``ONEGRID_MAX_BODY_BYTES``: largest request body accepted (413 beyond).
 - ``ONEGRID_TILE_URL``: map tile URL template; empty means plain background with grid polygons.
 - ``ONEGRID_LANGUAGE``: ``zh-hans`` (default) or ``en``.
+- ``ONEGRID_EMAIL_BACKEND``: ``console`` (default in development), ``smtp`` (default in production),
+  ``locmem``, ``dummy`` or a dotted path; ``ONEGRID_EMAIL_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``,
+  ``_USE_TLS``, ``_USE_SSL``, ``_TIMEOUT`` and ``ONEGRID_EMAIL_FROM`` configure SMTP.
+- ``ONEGRID_SMS_GATEWAY``: dotted path of the SMS gateway class (default: the console gateway).
+- ``ONEGRID_WEBHOOK_TIMEOUT``, ``ONEGRID_NOTIFY_POLL_SECONDS``, ``ONEGRID_NOTIFY_SEND_THREADS``: delivery.
+- ``ONEGRID_SITE_URL``: e.g. ``https://grid.example.gov.cn``, to make links in e-mail and SMS absolute.
 """
 
 from __future__ import annotations
@@ -98,6 +104,7 @@ INSTALLED_APPS = [
     "onegrid.audit",
     "onegrid.access",
     "onegrid.areas",
+    "onegrid.notify",
     "onegrid.matters",
     "onegrid.web",
 ]
@@ -230,3 +237,27 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
 
 AUTHENTICATION_BACKENDS = ["onegrid.access.backends.ThrottledModelBackend"]
+
+# Notifications (onegrid.notify): e-mail through Django's mail framework, SMS through a gateway class,
+# webhooks over HTTP; the worker polls the outbox every NOTIFY_POLL_SECONDS.
+_EMAIL_BACKENDS = {
+    name: f"django.core.mail.backends.{name}.EmailBackend" for name in ("console", "smtp", "locmem", "dummy")
+}
+_email_backend = os.environ.get("ONEGRID_EMAIL_BACKEND", "smtp" if PRODUCTION else "console").strip()
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+EMAIL_HOST = os.environ.get("ONEGRID_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("ONEGRID_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ONEGRID_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ONEGRID_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("ONEGRID_EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("ONEGRID_EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = float(os.environ.get("ONEGRID_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("ONEGRID_EMAIL_FROM", "OneGrid <onegrid@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("set at most one of ONEGRID_EMAIL_USE_TLS and ONEGRID_EMAIL_USE_SSL")
+NOTIFY_SMS_GATEWAY = os.environ.get("ONEGRID_SMS_GATEWAY", "onegrid.notify.sms.ConsoleGateway").strip()
+NOTIFY_WEBHOOK_TIMEOUT = float(os.environ.get("ONEGRID_WEBHOOK_TIMEOUT", "5"))
+NOTIFY_POLL_SECONDS = float(os.environ.get("ONEGRID_NOTIFY_POLL_SECONDS", "2"))
+NOTIFY_SEND_THREADS = int(os.environ.get("ONEGRID_NOTIFY_SEND_THREADS", "4"))
+NOTIFY_SITE_URL = os.environ.get("ONEGRID_SITE_URL", "").strip().rstrip("/")
