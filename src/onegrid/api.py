@@ -13,6 +13,7 @@ from onegrid.areas.api import router as areas_router
 from onegrid.audit.api import router as audit_router
 from onegrid.kit.errors import DomainError
 from onegrid.matters.api import router as matters_router
+from onegrid.notify.api import router as notify_router
 
 api = NinjaAPI(
     title="OneGrid API",
@@ -25,6 +26,7 @@ api.add_router("/areas", areas_router, tags=["areas"])
 api.add_router("/access", access_router, tags=["access"])
 api.add_router("/audit", audit_router, tags=["audit"])
 api.add_router("/matters", matters_router, tags=["matters"])
+api.add_router("/notify", notify_router, tags=["notify"])
 
 
 @api.exception_handler(DomainError)
