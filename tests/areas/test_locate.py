@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
@@ -281,10 +281,13 @@ def test_points_on_and_beside_shared_edges_agree(vertex: int, t: float, ulps: tu
 def test_small_random_partitions_agree(seed: int, n: int, cells_per_polygon: float) -> None:
     rng = np.random.default_rng(seed)
     extent = shapely.box(0.0, 0.0, 1.0, 1.0)
-    seeds = shapely.multipoints(np.round(rng.uniform(0, 1, (n, 2)), 2))
-    geoms = list(
-        shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=extent)), extent)
-    )
+    seeds = shapely.multipoints(np.unique(np.round(rng.uniform(0, 1, (n, 2)), 2), axis=0))
+    try:
+        cells = shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=extent))
+        geoms = list(shapely.intersection(cells, extent))
+    except shapely.errors.GEOSException:
+        # GEOS itself cannot build this partition (a degenerate Voronoi diagram): no input to test
+        assume(False)
     geoms = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
     index = build(geoms, cells_per_polygon=cells_per_polygon)
     vx, vy = vertices_and_edge_points(geoms)

@@ -27,7 +27,8 @@ def run_onegrid(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
         capture_output=True,
         text=True,
         cwd=REPO,
-        env={**os.environ, **(env or {})},
+        # a clean environment: nothing the browser fixtures set for themselves leaks into the command
+        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, **(env or {})},
         timeout=120,
         check=False,
     )

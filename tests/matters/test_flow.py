@@ -134,3 +134,19 @@ def test_scope_matrix_for_a_matter(client_as: ClientAs, desk: Desk) -> None:
     assert client_as("gridworker").get(url).status_code == 200
     assert [m["number"] for m in client_as("township_b").get("/api/v1/matters/").json()["items"]] == []
     assert client_as("nobody").get("/api/v1/matters/").status_code == 403
+
+
+def test_dispatch_tells_the_responsible_organisation_and_resolving_tells_the_reporter(
+    client_as: ClientAs, desk: Desk, people: dict[str, Any]
+) -> None:
+    number = report(client_as("resident")).json()["number"]
+    county = client_as("county")
+    county.post(f"/api/v1/matters/{number}/register", {}, content_type=JSON)
+    county.post(f"/api/v1/matters/{number}/dispatch", {}, content_type=JSON)
+    handler = client_for(desk.handler)
+    inbox = handler.get("/api/v1/notify/inbox").json()["items"]
+    assert [n["event"] for n in inbox] == ["matters.dispatched"]
+    for step in ("accept", "resolve"):
+        handler.post(f"/api/v1/matters/{number}/{step}", {}, content_type=JSON)
+    events = [n["event"] for n in client_as("resident").get("/api/v1/notify/inbox").json()["items"]]
+    assert sorted(events) == ["matters.accepted", "matters.resolved"]

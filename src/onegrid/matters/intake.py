@@ -15,7 +15,7 @@ from onegrid.audit import services as audit
 from onegrid.kit import scope, validators
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 from onegrid.kit.geo import to_wgs84
-from onegrid.matters import deadlines, numbering
+from onegrid.matters import deadlines, notices, numbering
 from onegrid.matters.lifecycle import Status
 from onegrid.matters.models import Category, Channel, Event, Matter, Priority
 
@@ -153,6 +153,7 @@ def receive(*, actor: Any, report: Report) -> tuple[Matter, bool]:
                 public_note="We have received your report.",
             )
             audit.record(actor, "matters.receive", matter)
+            notices.announce(matter, "received", actor=actor)
     except IntegrityError:
         if key and user is not None:  # a concurrent retry with the same key won the race
             return Matter.objects.get(created_by=user, idempotency_key=key), False

@@ -21,7 +21,7 @@ from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.errors import Conflict, Forbidden, Invalid
-from onegrid.matters import deadlines, routing
+from onegrid.matters import deadlines, notices, routing
 from onegrid.matters.lifecycle import (
     DONE,
     PUBLIC_WORDS,
@@ -124,7 +124,11 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
     _check(actor, step, matter)
     now = timezone.now()
     with transaction.atomic():
-        locked = Matter.objects.select_for_update().select_related("category", "owner").get(pk=matter.pk)
+        locked = (
+            Matter.objects.select_for_update(of=("self",))
+            .select_related("category", "owner")
+            .get(pk=matter.pk)
+        )
         status = Status(locked.status)
         try:
             new = target(
@@ -154,6 +158,9 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
             data={"override_reason": data.override_reason} if data.override_reason else {},
         )
         audit.record(actor, f"matters.{step.value}", locked, before=before, note=note)
+        if step.value in notices.STEP_EVENTS:
+            event, to = notices.STEP_EVENTS[step.value]
+            notices.announce(locked, event, to=to, actor=actor, note=note)
     matter.refresh_from_db()
     return matter
 

@@ -13,6 +13,7 @@ from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.calendars import calendar_for
 from onegrid.kit.errors import Conflict, Forbidden, Invalid
+from onegrid.matters import notices
 from onegrid.matters.lifecycle import OPEN, Status
 from onegrid.matters.models import Assist, Event, ExtensionRequest, Matter, SupervisionOrder
 from onegrid.matters.steps import member_of
@@ -56,6 +57,7 @@ def supervise(
         )
         _event(matter, actor, "supervise", instruction, order_id=order.pk, listed=listed)
         audit.record(actor, "matters.supervise", order, area_path=matter.area_path)
+        notices.announce(matter, "supervised", to="owner", actor=actor, note=instruction)
     return order
 
 

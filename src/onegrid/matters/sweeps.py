@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from onegrid.kit.errors import Conflict
-from onegrid.matters import deadlines
+from onegrid.matters import deadlines, notices
 from onegrid.matters.lifecycle import OPEN, Status, Step
 from onegrid.matters.models import Event, Matter
 from onegrid.matters.steps import StepInput, take
@@ -48,6 +48,7 @@ def sweep() -> int:
                     note=f"the {stage} deadline is near",
                     data={"stage": stage, "due_at": str(matter.due_at)},
                 )
+                notices.announce(matter, "warning", to="owner", note=f"the {stage} deadline is near")
                 emitted += 1
     late = (
         Matter.objects.filter(status__in=open_, due_at__lt=now)
@@ -68,6 +69,7 @@ def sweep() -> int:
                 note=f"the {stage} deadline has passed",
                 data={"stage": stage, "due_at": str(matter.due_at)},
             )
+            notices.announce(matter, "overdue", to="owner", note=f"the {stage} deadline has passed")
             emitted += 1
         policy = deadlines.policy_for(matter, stage)
         if policy is not None and policy.escalate_when_overdue:

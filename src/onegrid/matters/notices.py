@@ -1,0 +1,80 @@
+"""What the one net tells people: events registered with notify and published inside each change's
+transaction (delivered after commit by the worker; a failed delivery never loses the matter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.access.models import User
+from onegrid.matters.models import Matter
+from onegrid.notify import catalog, services
+
+INBOX, SMS, EMAIL = "inbox", "sms", "email"
+
+catalog.register_events(
+    "matters",
+    {
+        "received": _("A matter was taken in"),
+        "dispatched": catalog.Spec(_("A matter was sent to your organisation"), (INBOX, SMS)),
+        "transferred": catalog.Spec(_("A matter was transferred to your organisation"), (INBOX, SMS)),
+        "escalated": catalog.Spec(_("A matter was escalated to your level"), (INBOX, SMS)),
+        "reopened": catalog.Spec(_("A matter was reopened"), (INBOX, SMS)),
+        "returned": _("A matter was returned as misrouted"),
+        "accepted": _("Your report was taken on"),
+        "resolved": _("Your report was resolved"),
+        "closed": _("Your report was closed"),
+        "rejected": _("Your report could not be taken up"),
+        "warning": _("A matter's deadline is near"),
+        "overdue": catalog.Spec(_("A matter is overdue"), (INBOX, SMS)),
+        "supervised": catalog.Spec(_("A supervision order was issued"), (INBOX, SMS)),
+        "rated": _("A matter was rated"),
+    },
+)
+
+# Which lifecycle step announces which event, and to whom: the responsible organisation or the reporter.
+STEP_EVENTS: dict[str, tuple[str, str]] = {
+    "dispatch": ("dispatched", "owner"),
+    "transfer": ("transferred", "owner"),
+    "escalate": ("escalated", "owner"),
+    "reopen": ("reopened", "owner"),
+    "return": ("returned", "none"),
+    "accept": ("accepted", "reporter"),
+    "resolve": ("resolved", "reporter"),
+    "close": ("closed", "reporter"),
+    "reject": ("rejected", "reporter"),
+    "resolve_at_intake": ("closed", "reporter"),
+}
+
+
+def owners(matter: Matter) -> list[User]:
+    if matter.owner_id is None:
+        return []
+    return list(User.objects.filter(memberships__organisation_id=matter.owner_id, is_active=True).distinct())
+
+
+def reporter(matter: Matter) -> list[User]:
+    return [matter.reporter] if matter.reporter is not None and matter.reporter.is_active else []
+
+
+def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = "") -> None:
+    """Publish ``matters.<event>`` for ``matter``; call inside the transaction of the change."""
+    recipients = owners(matter) if to == "owner" else reporter(matter) if to == "reporter" else []
+    services.publish(
+        event=f"matters.{event}",
+        title=f"{matter.number} {matter.title}"[:200],
+        body=note or matter.title,
+        area_path=matter.area_path,
+        category=matter.category.code if matter.category_id else None,
+        link=f"/matters/{matter.number}/",
+        payload={
+            "number": matter.number,
+            "status": matter.status,
+            "category": matter.category.code,
+            "owner": matter.owner.code if matter.owner else None,
+            "due_at": matter.due_at.isoformat() if matter.due_at else None,
+        },
+        recipients=recipients,
+        actor=actor,
+    )
