@@ -263,6 +263,17 @@ def test_share_elapsed_of_a_zero_allowance_is_zero_then_one() -> None:
     assert CN.share_elapsed(start, start, start, unit="natural_hours") == 1
 
 
+def test_the_warning_instant_is_where_the_share_is_reached() -> None:
+    start = at("2026-03-09 09:00")
+    due = CN.add(start, working_hours=10).at  # Tuesday 12:00
+    assert CN.at_share(start, due, 0.7, unit=Unit.WORKING_HOURS) == at("2026-03-09 17:30")
+    assert CN.at_share(start, due, 0.8, unit="working_days") == at("2026-03-10 10:00")
+    assert CN.at_share(start, due, 1, unit="working_hours") == due
+    assert CN.at_share(start, due, 0, unit="working_hours") == start
+    night = at("2026-03-07 22:00")
+    assert CN.at_share(night, night + timedelta(hours=2), 0.8, unit="natural_hours") == at("2026-03-07 23:36")
+
+
 # --- working hours -----------------------------------------------------------------------------------
 
 
@@ -347,6 +358,15 @@ def test_n_working_days_end_with_the_last_period_of_the_nth_working_day(start: d
     assert due.tzinfo is SHANGHAI
     assert PACKAGE.is_working_day(due.date())
     assert PACKAGE.count_working_days(local_start + timedelta(days=1), due.date()) == n
+
+
+@given(instants, st.integers(min_value=1, max_value=60 * 24 * 30), st.floats(min_value=0, max_value=2))
+def test_the_warning_instant_inverts_the_share(start: datetime, m: int, share: float) -> None:
+    due = PACKAGE.add(start, working_hours=m / 60).at
+    warn = PACKAGE.at_share(start, due, share, unit=Unit.WORKING_HOURS)
+    assert start <= warn
+    assert PACKAGE.share_elapsed(start, due, warn, unit=Unit.WORKING_HOURS) == pytest.approx(share, abs=1e-6)
+    assert warn <= due if share <= 1 else warn >= due
 
 
 @given(instants, instants, instants)

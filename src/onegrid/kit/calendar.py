@@ -340,6 +340,24 @@ class Calendar:
             return 1.0 if now >= due else 0.0
         return max(0.0, done / total)
 
+    def at_share(self, start: datetime, due: datetime, share: float, *, unit: Unit | str) -> datetime:
+        """The instant at which ``share`` of the time from ``start`` to ``due`` has passed, measured as
+        ``share_elapsed`` measures it (its inverse): the yellow warning is ``at_share(start, due, 0.8)``.
+        Never before ``start``; ``due`` itself for a share of 1.
+        """
+        if not math.isfinite(share) or share < 0:
+            raise ValueError("share is a finite number, at least 0")
+        if share == 0:
+            return self._local(start)
+        if Unit(unit) is Unit.NATURAL_HOURS:
+            return self._local(start + (due - start) * share)
+        begin = self._worked(self._local(start))
+        total = self._worked(self._local(due)) - begin
+        if total <= 0 or share == 1:
+            return self._local(due)
+        day, us = self._reach(begin + round(total * share))
+        return max(self._instant(day, us), self._local(start))
+
     # --- internals: days as ordinals ------------------------------------------------------------------
 
     def _working(self, o: int) -> bool:
