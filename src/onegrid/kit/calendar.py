@@ -6,7 +6,8 @@ A ``Calendar`` answers three questions for the deadline engine, on aware datetim
   ``start``. The day of ``start`` is never counted, whatever the hour (民法典 art. 201: "开始的当日不计入");
   the period ends when work stops on its last day (art. 203: "有业务时间的，停止业务活动的时间为截止时间").
   So a matter received on a Friday at 16:00 with 1 working day is due on Monday at 17:30, and one
-  received at 08:00 on a Monday is due on Tuesday at 17:30.
+  received at 08:00 on a Monday is due on Tuesday at 17:30. One received on a Saturday is due on
+  Monday too (chinesecalendar's ``find_workday`` would first move to Monday and answer Tuesday).
 - ``add(start, working_hours=H)``: the earliest instant at which H hours of working time (time inside
   the working periods of working days) have passed since ``start``. A start outside working time
   waits for the next working period.
