@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +15,7 @@ from tests.factories import Net, make_user
 from tests.matters.conftest import Desk
 
 from onegrid.kit.errors import Conflict, Invalid
-from onegrid.matters import feedback, intake, routing, stats, steps, supervision, sweeps
+from onegrid.matters import deadlines, feedback, intake, routing, stats, steps, supervision, sweeps
 from onegrid.matters.lifecycle import Step
 from onegrid.matters.models import Category, DeadlinePolicy, Event, Matter, RoutingRule
 from onegrid.matters.selectors import likely_duplicates
@@ -269,3 +270,15 @@ def test_the_back_office_refuses_a_routing_rule_that_would_tie(
     assert response.status_code == 200
     assert "would tie" in response.content.decode()
     assert RoutingRule.objects.count() == 2
+
+
+def test_working_day_deadlines_skip_the_national_holiday(desk: Desk, people: dict[str, Any]) -> None:
+    matter = dispatched(people)
+    start = dt.datetime(2026, 9, 30, 10, 0, tzinfo=dt.UTC)  # the day before the National Day break
+    clock = deadlines.clock(matter, "resolve", start)
+    assert clock is not None
+    local = clock.due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    # 7 working days from 30 Sep 2026: 9-30 ends day 0; 10-1..10-7 are off; 10-8, 9, 10 (make-up Saturday),
+    # 12, 13, 14, 15 are working days 1..7
+    assert local.date() == dt.date(2026, 10, 15)
+    assert clock.warn_at < clock.due_at

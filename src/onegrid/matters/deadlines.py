@@ -60,7 +60,9 @@ def clock(matter: Matter, stage: str | None, start: dt.datetime, *, extra_days: 
         calendar = calendar_for(policy.calendar)
         extended = calendar.add(due_at, working_days=extra_days)
         due_at, provisional = extended.at, provisional or extended.provisional
-    warn_at = start + (due_at - start) * policy.warn_share
+    # The yellow warning at the policy's share of the allowance, measured in the policy's own unit (for
+    # working days: working time, so a weekend in between does not bring the warning forward).
+    warn_at = calendar_for(policy.calendar).at_share(start, due_at, policy.warn_share, unit=policy.unit)
     return Clock(stage, due_at, warn_at, provisional, policy)
 
 
