@@ -249,7 +249,11 @@ def test_the_back_office_lists_one_year_of_days_at_a_time(admin_client: Client) 
         date(2026, 10, 10),
     ]
     assert 'href="?year=2025&amp;kind=holiday"' in page.content.decode()  # the other years and kinds
-    listing = admin_client.get("/admin/kit/calendarday/?year=2026&kind__exact=in_lieu_off")
+    every_day = f'href="/admin/kit/calendarday/?calendar__id__exact={cn().pk}"'
+    assert every_day in page.content.decode()
+    listing = admin_client.get(
+        f"/admin/kit/calendarday/?calendar__id__exact={cn().pk}&year=2026&kind__exact=in_lieu_off"
+    )
     assert listing.status_code == 200
     assert "6 calendar days" in listing.content.decode()
 

@@ -5,7 +5,8 @@ Auditing: ``kit`` imports no other app, so these admins do not write audit recor
 class (``admin.site.unregister`` then ``register``), keeping the options defined here.
 
 A calendar's page shows the days of one year at a time (``?year=2026``, and ``&kind=holiday`` to narrow
-further): the national calendar has some 800 rows, more than one form should carry.
+further): the national calendar has some 800 rows, more than one form should carry. The list of
+calendar days filters every day by calendar, year and kind.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -26,17 +28,17 @@ from onegrid.kit.calendar import DayKind
 from onegrid.kit.models import CalendarDay, WorkCalendar
 
 KINDS = frozenset(k.value for k in DayKind)
+DAY_LIST = "admin:kit_calendarday_changelist"
 # Notice links are https unless written otherwise (Django 6's default, asked for now to be explicit).
 URLS_ASSUME_HTTPS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.URLField: {"assume_scheme": "https"}
 }
 
 
-def _chosen_year(request: HttpRequest) -> int | None:
-    """The year asked for in the query string, else the current year (None: every year)."""
+def _chosen_year(request: HttpRequest) -> int:
+    """The year asked for in the query string, else the current year. There is no "every year": the
+    national calendar's ~800 rows would pass Django's limit of form fields per request when saved."""
     text = request.GET.get("year", "")
-    if text == "all":
-        return None
     return int(text) if text.isdigit() else timezone.localdate().year
 
 
@@ -50,13 +52,12 @@ class CalendarDayInline(admin.TabularInline):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarDay]:
         days = super().get_queryset(request)
         year = _chosen_year(request)
-        if year is not None:
-            days = days.filter(date__year=year)
+        days = days.filter(date__year=year)
         kind = request.GET.get("kind", "")
         if kind in KINDS:
             days = days.filter(kind=kind)
         # one inline instance is made per request, so naming it after the request is safe
-        self.verbose_name_plural = _("days of %(year)s") % {"year": year or _("every year")}
+        self.verbose_name_plural = _("days of %(year)s") % {"year": year}
         return days
 
 
@@ -108,7 +109,11 @@ class WorkCalendarAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
             for year, kinds in by_year.items()
         ]
-        lines.append(format_html('<a href="?year=all">{}</a>', _("every year")))
+        lines.append(
+            format_html(
+                '<a href="{}?calendar__id__exact={}">{}</a>', reverse(DAY_LIST), obj.pk, _("every day")
+            )
+        )
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
 
