@@ -182,6 +182,25 @@ def test_the_public_sees_open311_requests_without_personal_data(
     assert get(Client(), f"requests/{hidden.number}.json").status_code == 404
 
 
+def test_a_category_marked_private_is_left_out_of_public_reads(
+    desk: Desk, api_key: str, staff_key: str
+) -> None:
+    Category.objects.filter(code="neighbour-dispute").update(keywords="dispute, private")
+    dispute = submit(api_key, service_code="neighbour-dispute", description="邻居噪音纠纷")
+    shown = submit(api_key)
+    assert [r["service_request_id"] for r in json_of(get(Client(), "requests.json"))] == [shown]
+    assert get(Client(), f"requests/{dispute}.xml").status_code == 404
+    services = json_of(get(Client(), "services.json"))
+    assert (
+        next(s for s in services if s["service_code"] == "neighbour-dispute")["keywords"]
+        == "dispute, private"
+    )
+    readers = (api_key, staff_key)  # the key that sent it, and the county's
+    for key in readers:
+        listed = json_of(get(Client(), "requests.json", api_key=key))
+        assert {r["service_request_id"] for r in listed} == {dispute, shown}
+
+
 def test_a_key_holder_reads_in_full_what_it_may_view_or_sent(
     desk: Desk, api_key: str, staff_key: str, people: dict[str, Any]
 ) -> None:

@@ -3,8 +3,10 @@
 Readers: the public (no ``api_key``) and the holder of an ``api_key`` (an API token; its owner's grants,
 narrowed by the token, decide).
 
-- **The public** sees the requests that came in *through Open311* (``channel=open311``) and whose reporter
-  did not ask for anonymity. Hotline calls, grid patrols, sensor alarms and the rest are the
+- **The public** sees the requests that came in *through Open311* (``channel=open311``), whose reporter
+  did not ask for anonymity and whose category is not marked ``private`` in its keywords (the marker
+  FixMyStreet reads from the service list to keep a category's reports off its public pages, so one
+  setting covers both sides). Hotline calls, grid patrols, sensor alarms and the rest are the
   administration's working records, not public reports, so they never appear without a key. And the
   public gets the spec's fields with nothing that can identify anyone: no description (free text names
   people), the area instead of the street address, coordinates rounded to about 100 m, no media, and
@@ -39,7 +41,8 @@ from onegrid.matters.models import Attachment, Category, Channel, Event, Matter,
 STATUS_ACTIONS = ("receive", *(s.value for s in Step), "merge")
 UPDATE_ACTIONS = STATUS_ACTIONS[1:]
 SUBMIT_ACTION = "open311"
-PUBLIC = Q(channel=Channel.OPEN311, anonymous=False)
+PRIVATE_KEYWORD = "private"
+PUBLIC = Q(channel=Channel.OPEN311, anonymous=False) & ~Q(category__keywords__icontains=PRIVATE_KEYWORD)
 
 
 def services() -> QuerySet[Category]:
