@@ -58,7 +58,8 @@ class Presenter:
 
     @cached_property
     def names(self) -> dict[str, str]:
-        return selectors.area_names(m.area_path for m in self.matters)
+        found = selectors.area_names(m.area_path for m in self.matters)
+        return {code: localised(*names) for code, names in found.items()}
 
     @cached_property
     def media(self) -> dict[int, str | int]:

@@ -103,10 +103,11 @@ def earlier(user: User, key: str) -> Matter | None:
     return Matter.objects.filter(created_by=user, idempotency_key=key).first()
 
 
-def area_names(paths: Iterable[str]) -> dict[str, str]:
-    """The name of every area on ``paths`` (area names are public), by code."""
+def area_names(paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The (name, English name) of every area on ``paths`` (area names are public), by code."""
     codes = {code for path in paths for code in path.strip("/").split("/") if code}
-    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    rows = Area.objects.filter(code__in=codes).values_list("code", "name", "name_en")
+    return {code: (name, name_en) for code, name, name_en in rows}
 
 
 def routing_rules() -> list[RoutingRule]:
