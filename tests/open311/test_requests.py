@@ -16,12 +16,13 @@ from tests.open311.conftest import errors_of, fms_fields, get, json_of, post_for
 
 from onegrid.access.models import User
 from onegrid.access.services import create_token
-from onegrid.matters import intake, steps
+from onegrid.matters import attachments, intake, steps
 from onegrid.matters.lifecycle import Step
 from onegrid.matters.models import Category, Event, Matter
 
 pytestmark = pytest.mark.django_db
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 SPEC_FIELDS = [
     "service_request_id",
     "status",
@@ -221,6 +222,18 @@ def test_a_key_holder_reads_in_full_what_it_may_view_or_sent(
     raw = json.dumps(county, ensure_ascii=False)
     for secret in ("13900139000", "13800138000", "Pat Smith", "pat@example.org"):
         assert secret not in raw  # names and phones are never Open311 fields
+
+
+def test_without_a_client_media_url_the_first_image_attached_is_the_media_url(
+    desk: Desk, staff_key: str, people: dict[str, Any]
+) -> None:
+    matter = hotline(people)
+    attachments.add(actor=people["county"], matter=matter, name="report.pdf", data=b"%PDF-1.4 ...")
+    photo = attachments.add(actor=people["county"], matter=matter, name="hole.png", data=PNG)
+    (request,) = json_of(get(Client(), f"requests/{matter.number}.json", api_key=staff_key))
+    assert request["media_url"] == (
+        f"http://testserver/api/v1/matters/{matter.number}/attachments/{photo.pk}"
+    )
 
 
 def test_the_township_next_door_sees_only_the_public_view(
