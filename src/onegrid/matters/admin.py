@@ -10,32 +10,9 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from onegrid.areas.models import Area
-from onegrid.audit import services as audit
+from onegrid.audit.admin import AuditedAdmin
 from onegrid.matters import routing
 from onegrid.matters.models import Category, DeadlinePolicy, Event, Matter, RoutingRule
-
-
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit.record(
-            request.user,
-            f"{obj._meta.label_lower}.{'update' if change else 'create'}",
-            obj,
-            note="back office",
-        )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit.record(
-            request.user,
-            f"{obj._meta.label_lower}.delete",
-            None,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj),
-            note="back office",
-        )
-        super().delete_model(request, obj)
 
 
 @admin.register(Category)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.access.admin import AuditedAdmin
+from onegrid.audit.admin import AuditedAdmin
 from onegrid.kit.errors import DomainError
 from onegrid.notify import checks, services, webhooks
 from onegrid.notify.models import Delivery, Status, Subscription, WebhookEndpoint
