@@ -31,7 +31,16 @@ STANDARD_ROLES: dict[str, tuple[Promise, str, list[str]]] = {
     "county_operator": (
         _("County command-centre operator"),
         "County operator",
-        ["areas.view", "areas.locate", "areas.export", "access.view", "audit.view", *OPERATOR],
+        [
+            "areas.view",
+            "areas.locate",
+            "areas.export",
+            "access.view",
+            "audit.view",
+            *OPERATOR,
+            "ledger.view",
+            "ledger.deposit",
+        ],
     ),
     "township_operator": (
         _("Township command-centre operator"),
@@ -52,9 +61,11 @@ STANDARD_ROLES: dict[str, tuple[Promise, str, list[str]]] = {
     "auditor": (
         _("Auditor"),
         "Auditor",
-        ["audit.view", "areas.view", "access.view", "matters.view", "matters.stats"],
+        ["audit.view", "areas.view", "access.view", "matters.view", "matters.stats", "ledger.view"],
     ),
     "leader": (_("Leader"), "Leader", ["areas.view", "matters.view", "matters.stats", "matters.supervise"]),
+    # a witness institution's service account (procuratorate, court) that cosigns ledger checkpoints
+    "witness": (_("Ledger witness"), "Ledger witness", ["ledger.view", "ledger.cosign"]),
     "area_manager": (
         _("Area-net manager"),
         "Area-net manager",
