@@ -15,7 +15,7 @@ from django.test import Client
 from tests.factories import Net, make_user
 
 from onegrid.audit.models import AuditRecord
-from onegrid.ledger import anchoring, keys, merkle, note, receipt
+from onegrid.ledger import anchoring, keys, merkle, note, receipt, services
 from onegrid.ledger.models import Checkpoint, Cosignature, Deposit, Witness
 
 pytestmark = pytest.mark.django_db
@@ -62,9 +62,10 @@ def test_a_deposit_is_audited_and_the_audit_record_is_anchored_later(client_as: 
     record = AuditRecord.objects.get(action="ledger.deposit")
     assert (record.actor_label, record.object_id) == ("county", str(index))
     anchoring.anchor_all()
-    assert record.pk in set(AuditRecord.objects.values_list("id", flat=True))
-    entry = client_as("admin").get(f"/api/v1/ledger/entries/{Checkpoint.objects.latest('size').size - 1}")
+    anchor = anchoring.AuditAnchor.objects.get(audit_id=record.pk)
+    entry = client_as("admin").get(f"/api/v1/ledger/entries/{anchor.index}")
     assert entry.json()["kind"] == "audit"
+    assert entry.json()["audit_id"] == record.pk
 
 
 def test_a_document_upload_keeps_only_its_hash(client_as: ClientAs) -> None:
@@ -414,3 +415,16 @@ def test_the_openapi_document_lists_the_ledger() -> None:
         "/api/v1/ledger/entries/{index}/receipt",
         "/api/v1/ledger/checkpoints/latest",
     } <= paths
+
+
+def test_a_retired_witness_can_no_longer_cosign(client_as: ClientAs, court: Client) -> None:
+    deposit(client_as("county"))
+    witness = Witness.objects.get()
+    services.set_witness_active(actor=None, witness=witness, active=False)
+    assert AuditRecord.objects.filter(action="ledger.change_witness").count() == 1
+    body = note.parse_note(Checkpoint.objects.get().note).text
+    response = post(
+        court, "/checkpoints/1/cosignatures", {"signature": COURT.cosign(body, int(time.time())).line()}
+    )
+    assert response.status_code == 422
+    assert "not a registered witness" in response.json()["detail"]

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 
+from onegrid.audit import services as audit
 from onegrid.ledger.models import Checkpoint, Witness
 
 
@@ -22,6 +24,12 @@ class WitnessAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Witness, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            before = audit.snapshot(Witness.objects.select_for_update().get(pk=obj.pk))
+            super().save_model(request, obj, form, change)
+            audit.record(request.user, "ledger.change_witness", obj, before=before)
 
 
 @admin.register(Checkpoint)
