@@ -12,13 +12,14 @@ from onegrid.access.auth import API_AUTH
 from onegrid.areas.api import router as areas_router
 from onegrid.audit.api import router as audit_router
 from onegrid.kit.errors import DomainError
+from onegrid.ledger.api import router as ledger_router
 from onegrid.matters.api import router as matters_router
 from onegrid.notify.api import router as notify_router
 
 api = NinjaAPI(
     title="OneGrid API",
     version="1",
-    description="Every matter in one net: the area net, access control and the audit trail.",
+    description="Every matter in one net: the area net, access control, the audit trail and the evidence ledger.",
     auth=API_AUTH,
     urls_namespace="api-v1",
 )
@@ -27,6 +28,7 @@ api.add_router("/access", access_router, tags=["access"])
 api.add_router("/audit", audit_router, tags=["audit"])
 api.add_router("/matters", matters_router, tags=["matters"])
 api.add_router("/notify", notify_router, tags=["notify"])
+api.add_router("/ledger", ledger_router, tags=["ledger"])
 
 
 @api.exception_handler(DomainError)

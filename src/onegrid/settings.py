@@ -19,6 +19,8 @@ Environment variables (all optional in development, see README "Configuration"):
 - ``ONEGRID_SMS_GATEWAY``: dotted path of the SMS gateway class (default: the console gateway).
 - ``ONEGRID_WEBHOOK_TIMEOUT``, ``ONEGRID_NOTIFY_POLL_SECONDS``, ``ONEGRID_NOTIFY_SEND_THREADS``: delivery.
 - ``ONEGRID_SITE_URL``: e.g. ``https://grid.example.gov.cn``, to make links in e-mail and SMS absolute.
+- ``ONEGRID_LEDGER_KEY``: the evidence ledger's Ed25519 private key, base64 of the 32-byte seed.
+- ``ONEGRID_LEDGER_ORIGIN``: the ledger's origin (its name in checkpoints), a schema-less URL.
 """
 
 from __future__ import annotations
@@ -81,6 +83,22 @@ for _item in _pii_spec.split(","):
     PII_KEYS[_kid] = _key
 PII_CURRENT_KEY = _pii_spec.split(",")[0].partition(":")[0].strip()
 
+# The evidence ledger signs its checkpoints with this key; its public half is at /.well-known/.
+_ledger_key = _required("ONEGRID_LEDGER_KEY", lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+try:
+    LEDGER_KEY = base64.b64decode(_ledger_key.encode(), validate=True)
+except ValueError as exc:
+    raise ImproperlyConfigured("ONEGRID_LEDGER_KEY is not base64") from exc
+if len(LEDGER_KEY) != 32:
+    raise ImproperlyConfigured("ONEGRID_LEDGER_KEY must be 32 bytes (an Ed25519 seed) in base64")
+LEDGER_ORIGIN = os.environ.get("ONEGRID_LEDGER_ORIGIN", "").strip()
+if not LEDGER_ORIGIN:
+    if PRODUCTION:
+        raise ImproperlyConfigured("ONEGRID_LEDGER_ORIGIN must be set when ONEGRID_ENV=production")
+    LEDGER_ORIGIN = "onegrid.localhost/ledger"
+if any(c.isspace() or c == "+" for c in LEDGER_ORIGIN):
+    raise ImproperlyConfigured("ONEGRID_LEDGER_ORIGIN must not contain spaces or '+'")
+
 DEBUG = not PRODUCTION and os.environ.get("ONEGRID_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [
     h.strip()
@@ -103,6 +121,7 @@ INSTALLED_APPS = [
     "onegrid.kit",
     "onegrid.audit",
     "onegrid.access",
+    "onegrid.ledger",
     "onegrid.areas",
     "onegrid.notify",
     "onegrid.matters",

@@ -112,6 +112,8 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
         "ONEGRID_SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
         "ONEGRID_PII_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "ONEGRID_ALLOWED_HOSTS": "onegrid.example.org",
+        "ONEGRID_LEDGER_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "ONEGRID_LEDGER_ORIGIN": "onegrid.example.org/ledger",
     }
     result = run_onegrid("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr

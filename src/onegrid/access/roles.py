@@ -41,6 +41,8 @@ STANDARD_ROLES: dict[str, tuple[Promise, str, list[str]]] = {
             "notify.subscribe",
             "notify.manage_webhooks",
             "notify.view_deliveries",
+            "ledger.view",
+            "ledger.deposit",
         ],
     ),
     "township_operator": (
@@ -76,6 +78,7 @@ STANDARD_ROLES: dict[str, tuple[Promise, str, list[str]]] = {
             "matters.view",
             "matters.stats",
             "notify.view_deliveries",
+            "ledger.view",
         ],
     ),
     "leader": (
@@ -83,6 +86,8 @@ STANDARD_ROLES: dict[str, tuple[Promise, str, list[str]]] = {
         "Leader",
         ["areas.view", "matters.view", "matters.stats", "matters.supervise", "notify.subscribe"],
     ),
+    # a witness institution's service account (procuratorate, court) that cosigns ledger checkpoints
+    "witness": (_("Ledger witness"), "Ledger witness", ["ledger.view", "ledger.cosign"]),
     "area_manager": (
         _("Area-net manager"),
         "Area-net manager",

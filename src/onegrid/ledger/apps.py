@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerConfig(AppConfig):
+    name = "onegrid.ledger"
+    label = "ledger"
+    verbose_name = _("Evidence ledger")
+
+    def ready(self) -> None:
+        from onegrid.access import catalog
+        from onegrid.audit import registry
+        from onegrid.kit import sweeps
+        from onegrid.ledger import anchoring
+        from onegrid.ledger.models import Cosignature, Witness
+
+        catalog.register(
+            "ledger",
+            {
+                "view": _("See the evidence ledger: checkpoints, proofs, and deposits in scope"),
+                "deposit": _("Deposit documents and hashes in the evidence ledger"),
+                "cosign": _("Submit witness cosignatures of ledger checkpoints"),
+                "manage": _("Register and retire ledger witnesses"),
+            },
+        )
+        registry.register(Witness)
+        registry.register(Cosignature, digest=["line"])
+        sweeps.register("ledger.anchor-audit", 5, anchoring.sweep)
