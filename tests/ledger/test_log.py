@@ -76,6 +76,23 @@ def test_an_empty_or_malformed_batch_is_refused() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_batch_commits_with_the_wal_synced_and_the_connection_keeps_its_own_mode() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's synchronous setting")
+
+    def mode() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            return int(cursor.fetchone()[0])
+
+    before = mode()
+    with log.writing() as head:
+        assert mode() == 2  # FULL
+        log.append(head, [leaf(0)])
+    assert mode() == before
+
+
+@pytest.mark.django_db(transaction=True)
 def test_appending_outside_a_transaction_is_refused() -> None:
     with pytest.raises(RuntimeError, match="inside a transaction"):
         log.lock()

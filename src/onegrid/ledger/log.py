@@ -2,9 +2,8 @@
 
 Storage is one row per leaf holding the leaf hash and the complete subtrees it completes
 (``models.Node``), a table that only ever grows at its end; a proof is one primary-key lookup of
-O(log n) rows. Appends are serialised
-by the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on SQLite the write lock that
-``BEGIN IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
+O(log n) rows. Appends are serialised by the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on
+SQLite the write lock that ``BEGIN IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
 its checkpoint can be seen: on SQLite the write runs with ``synchronous=FULL`` (the WAL is synced at
 commit), on PostgreSQL with ``synchronous_commit=on``. A log must never sign two inconsistent
 checkpoints, and a lost batch would make it do just that.
