@@ -254,3 +254,13 @@ def mask_name(value: str) -> str:
     if len(text) < 2:
         return "*" * len(text)
     return text[0] + "*" * (len(text) - 1)
+
+
+def mask_email(value: str) -> str:
+    """``"zhang.san@example.cn"`` → ``"z*********@example.cn"``: the first character of the mailbox and
+    the domain shown."""
+    text = value.strip()
+    local, at, domain = text.partition("@")
+    if not at:
+        return mask_generic(text)
+    return (local[:1] + "*" * (len(local) - 1) if len(local) > 1 else "*" * len(local)) + "@" + domain

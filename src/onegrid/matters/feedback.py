@@ -3,9 +3,6 @@ A low rating can reopen the matter (policy in settings: MATTERS_REOPEN_AT_OR_BEL
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -15,24 +12,15 @@ from django.utils import timezone
 from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from onegrid.matters import ratinglinks
 from onegrid.matters.lifecycle import DONE, Status, Step
 from onegrid.matters.models import Event, FollowUpCall, Matter, Rating, RatingToken
 from onegrid.matters.steps import StepInput, take
 
-TOKEN_DAYS = 30
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 def issue_token(matter: Matter) -> str:
-    """A one-time rating link token for the reporter (sent by SMS when the matter closes)."""
-    token = secrets.token_urlsafe(24)
-    RatingToken.objects.create(
-        matter=matter, digest=_digest(token), expires_at=timezone.now() + dt.timedelta(days=TOKEN_DAYS)
-    )
-    return token
+    """A one-time rating link token for the reporter (sent by SMS or e-mail when the matter closes)."""
+    return ratinglinks.issue(matter)
 
 
 def _check_score(score: Any, comment: str) -> None:
@@ -83,7 +71,7 @@ def rate_with_token(*, token: str, score: Any, comment: str = "") -> Rating:
         row = (
             RatingToken.objects.select_for_update()
             .select_related("matter")
-            .filter(digest=_digest(token))
+            .filter(digest=ratinglinks.digest(token))
             .first()
         )
         if row is None:

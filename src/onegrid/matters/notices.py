@@ -8,7 +8,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.access.models import User
-from onegrid.matters.models import Matter
+from onegrid.matters import ratinglinks
+from onegrid.matters.models import Matter, Rating
 from onegrid.notify import catalog, services
 
 INBOX, SMS, EMAIL = "inbox", "sms", "email"
@@ -58,9 +59,22 @@ def reporter(matter: Matter) -> list[User]:
     return [matter.reporter] if matter.reporter is not None and matter.reporter.is_active else []
 
 
+def invite_to_rate(matter: Matter) -> list[services.Direct]:
+    """A reporter without an account who left a mobile number gets a text with a one-time rating link
+    when the matter is closed (one link per closing; a reopened and closed again matter gets a new
+    one). Anonymous reports and matters already rated get nothing."""
+    if matter.reporter_id is not None or matter.anonymous or not matter.reporter_phone:
+        return []
+    if Rating.objects.filter(matter=matter).exists():
+        return []
+    token = ratinglinks.issue(matter)
+    return [services.Direct(SMS, matter.reporter_phone, ratinglinks.invitation(matter, token))]
+
+
 def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = "") -> None:
     """Publish ``matters.<event>`` for ``matter``; call inside the transaction of the change."""
     recipients = owners(matter) if to == "owner" else reporter(matter) if to == "reporter" else []
+    direct = invite_to_rate(matter) if event == "closed" and to == "reporter" else []
     services.publish(
         event=f"matters.{event}",
         title=f"{matter.number} {matter.title}"[:200],
@@ -77,4 +91,5 @@ def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None,
         },
         recipients=recipients,
         actor=actor,
+        direct=direct,
     )

@@ -95,6 +95,9 @@ def _absolute(link: str) -> str:
 
 def _email(d: Delivery) -> Callable[[], None]:
     user, m = d.user, d.message
+    if d.address:
+        mail = EmailMessage(subject=m.title, body=d.text or m.body, to=[d.address])
+        return lambda: _sent_mail(mail)
     if user is None or not user.is_active:
         raise Permanent("the recipient's account is deactivated")
     link = _absolute(m.link)
@@ -110,6 +113,9 @@ def _sent_mail(mail: EmailMessage) -> None:
 
 def _sms(d: Delivery) -> Callable[[], None]:
     user, m = d.user, d.message
+    if d.address:
+        address, text, gateway = d.address, d.text or m.title, sms.gateway()
+        return lambda: gateway.send(address, text)
     if user is None or not user.is_active:
         raise Permanent("the recipient's account is deactivated")
     phone = user.phone or ""

@@ -174,6 +174,10 @@ class Delivery(models.Model):
     target = models.CharField(
         _("target"), max_length=500, help_text=_("address shown to people; phones masked")
     )
+    # A person without an account (a resident who left a phone number): the address itself, and a
+    # text meant for them alone (it may carry a one-time link), both encrypted at rest.
+    address = EncryptedTextField(_("direct address"), blank=True, context="notify.Delivery.address")
+    text = EncryptedTextField(_("personal text"), blank=True, context="notify.Delivery.text")
     area_path = models.CharField(_("area path"), max_length=255, db_index=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -193,7 +197,13 @@ class Delivery(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(channel="webhook", endpoint__isnull=False, user__isnull=True)
-                | models.Q(channel__in=["email", "sms"], endpoint__isnull=True, user__isnull=False),
+                | models.Q(
+                    channel__in=["email", "sms"], endpoint__isnull=True, user__isnull=False, address=""
+                )
+                | (
+                    models.Q(channel__in=["email", "sms"], endpoint__isnull=True, user__isnull=True)
+                    & ~models.Q(address="")
+                ),
                 name="notify_delivery_target",
             )
         ]

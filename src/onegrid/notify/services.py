@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from onegrid.access.models import User
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
 from onegrid.kit import scope
-from onegrid.kit.crypto import mask_phone
+from onegrid.kit.crypto import mask_email, mask_phone
 from onegrid.kit.errors import Conflict, NotFound
 from onegrid.notify import catalog, checks, delivery, webhooks
 from onegrid.notify.catalog import EMAIL, INBOX, SMS, WEBHOOK
@@ -25,6 +26,16 @@ from onegrid.notify.permissions import MANAGE_WEBHOOKS, SUBSCRIBE
 audit_registry.register(WebhookEndpoint, masked=("secret",))
 
 _PATH = re.compile(r"^/(?:[^/]+/)+$")
+
+
+@dataclass(frozen=True)
+class Direct:
+    """A person reached at an address rather than through an account: a resident who reported by phone
+    gets a text with their own one-time link. The address and the text are stored encrypted."""
+
+    channel: str
+    address: str
+    text: str = ""
 
 
 def _prefixes(path: str) -> list[str]:
@@ -45,6 +56,7 @@ def publish(
     recipients: Iterable[User] = (),
     actor: Any = None,
     channels: Iterable[str] | None = None,
+    direct: Iterable[Direct] = (),
 ) -> Message | None:
     """Tell everyone concerned that ``event`` happened at ``area_path``. Call inside the transaction of
     the change: the inbox rows and the outbox rows commit or roll back with it, and the worker sends
@@ -57,7 +69,8 @@ def publish(
     - every active user whose subscription covers ``area_path`` with a matching category and event,
       on the subscription's channels, if they still hold ``notify.subscribe`` there (the ``actor`` is
       left out: nobody is told of their own action by a subscription);
-    - every active webhook endpoint whose area, events and categories match.
+    - every active webhook endpoint whose area, events and categories match;
+    - each ``direct`` address (e-mail or SMS only), with its own text when one is given.
 
     A user gets one inbox entry, one e-mail and one text per publish at most. An unregistered event, a
     malformed path or a payload that is not JSON is a programming error (``UnknownEvent``,
@@ -69,16 +82,19 @@ def publish(
     if not _PATH.match(area_path):
         raise ValueError(f"area_path {area_path!r} must look like /330000/330100/")
     json.dumps(payload)  # TypeError now rather than in the worker
-    direct = tuple(channels) if channels is not None else spec.channels
-    if unknown := [c for c in direct if c not in catalog.PERSONAL_CHANNELS]:
+    chosen_channels = tuple(channels) if channels is not None else spec.channels
+    if unknown := [c for c in chosen_channels if c not in catalog.PERSONAL_CHANNELS]:
         raise ValueError(f"unknown channel {unknown[0]!r}")
+    direct = [d for d in direct if d.address]
+    if bad := [d.channel for d in direct if d.channel not in (EMAIL, SMS)]:
+        raise ValueError(f"direct addresses are reached by e-mail or SMS, not {bad[0]!r}")
     category = category or ""
     actor_id = getattr(actor, "pk", None)
 
     wanted: dict[int, tuple[User, set[str]]] = {}
     for user in recipients:
         if user.is_active:
-            wanted.setdefault(user.pk, (user, set()))[1].update(direct)
+            wanted.setdefault(user.pk, (user, set()))[1].update(chosen_channels)
     prefixes = _prefixes(area_path)
     allowed: dict[int, bool] = {}
     subscriptions = Subscription.objects.filter(area_path__in=prefixes, user__is_active=True)
@@ -94,7 +110,7 @@ def publish(
         for e in WebhookEndpoint.objects.filter(active=True, area_path__in=prefixes).order_by("id")
         if e.matches(event, category)
     ]
-    if not wanted and not endpoints:
+    if not wanted and not endpoints and not direct:
         return None
 
     message = Message.objects.create(
@@ -117,6 +133,11 @@ def publish(
         if SMS in chosen and user.phone:
             outbox.append(_outgoing(message, SMS, mask_phone(user.phone), user=user))
     outbox += [_outgoing(message, WEBHOOK, e.url, endpoint=e) for e in endpoints]
+    for d in direct:
+        shown = mask_phone(d.address) if d.channel == SMS else mask_email(d.address)
+        row = _outgoing(message, d.channel, shown)
+        row.address, row.text = d.address, d.text
+        outbox.append(row)
     Notification.objects.bulk_create(inbox)
     Delivery.objects.bulk_create(outbox)
     if outbox:

@@ -37,9 +37,9 @@ from onegrid.access.models import User
 from onegrid.kit import scope, validators
 from onegrid.kit.errors import DomainError, NotFound
 from onegrid.kit.fields import cipher
-from onegrid.matters import intake
+from onegrid.matters import definitions, intake
 from onegrid.matters.models import Channel, Event, Matter
-from onegrid.open311 import definitions, selectors
+from onegrid.open311 import selectors
 from onegrid.open311.errors import Open311Error, bad_request, forbidden, from_domain, not_found
 from onegrid.open311.params import Params
 
