@@ -24,7 +24,18 @@ from onegrid.matters.models import Category, Channel, DeadlinePolicy, Event, Mat
 class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Category
-        fields = "__all__"
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "parent",
+            "description",
+            "default_priority",
+            "keywords",
+            "attributes",
+            "is_active",
+            "position",
+        ]
 
     def clean_attributes(self) -> Any:
         """The Open311 questions must have the service definition's shape; every problem is listed."""
