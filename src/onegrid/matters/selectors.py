@@ -6,17 +6,39 @@ import datetime as dt
 import math
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from onegrid.kit.errors import NotFound
 from onegrid.kit.scope import ScopedQuerySet
 from onegrid.matters.lifecycle import OPEN
-from onegrid.matters.models import Matter
+from onegrid.matters.models import Channel, Matter
+
+# A category whose keywords hold this marker keeps its reports off every public page (FixMyStreet reads
+# the same marker from the Open311 service list, so one setting covers both sides).
+PRIVATE_KEYWORD = "private"
 
 
 def visible(actor: Any) -> ScopedQuerySet[Matter]:
     return Matter.objects.restrict(actor, "matters.view")
+
+
+def public_open311() -> QuerySet[Matter]:
+    """Reports that came in through Open311 from someone who did not ask for anonymity, in a category
+    that is not private: what the public may see (in the reduced form the Open311 view gives)."""
+    return Matter.objects.filter(channel=Channel.OPEN311, anonymous=False).exclude(
+        category__keywords__icontains=PRIVATE_KEYWORD
+    )
+
+
+def submitted_by(user: Any) -> QuerySet[Matter]:
+    """The matters ``user`` (an account or an API token's owner) took in themselves."""
+    return Matter.objects.filter(created_by=user)
+
+
+def earlier(user: Any, key: str) -> Matter | None:
+    """The matter ``user`` already sent with idempotency key ``key``, if any."""
+    return submitted_by(user).filter(idempotency_key=key).first()
 
 
 def get_for(actor: Any, number: str) -> Matter:

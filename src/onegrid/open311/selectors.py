@@ -18,9 +18,8 @@ narrowed by the token, decide).
 Names, phone numbers and e-mail addresses never appear in any Open311 output: the spec has no field
 for them.
 
-These reads belong in ``matters.selectors`` (``public_open311()``, ``submitted_by(user)``,
-``earlier(user, key)``); they are here until matters grows them, and go through
-``matters.selectors.visible`` for everything scoped.
+Which matters each reader may see comes from ``matters.selectors`` (``public_open311``,
+``submitted_by``, ``visible``); this module shapes what Open311 shows of them.
 """
 
 from __future__ import annotations
@@ -28,21 +27,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from onegrid.access.models import User
 from onegrid.areas.models import Area
 from onegrid.audit.models import AuditRecord
 from onegrid.matters import selectors as matter_selectors
 from onegrid.matters.lifecycle import Step
-from onegrid.matters.models import Attachment, Category, Channel, Event, Matter, RoutingRule
+from onegrid.matters.models import Attachment, Category, Event, Matter, RoutingRule
 
 # The timeline events that change (or explain) a request's status; the first is the request itself.
 STATUS_ACTIONS = ("receive", *(s.value for s in Step), "merge")
 UPDATE_ACTIONS = STATUS_ACTIONS[1:]
 SUBMIT_ACTION = "open311"
-PRIVATE_KEYWORD = "private"
-PUBLIC = Q(channel=Channel.OPEN311, anonymous=False) & ~Q(category__keywords__icontains=PRIVATE_KEYWORD)
 
 
 def services() -> QuerySet[Category]:
@@ -74,10 +71,10 @@ def changeset() -> dt.datetime | None:
 
 def readable(user: User | None) -> QuerySet[Matter]:
     """The requests ``user`` (None: the public) may see at all; see the module docstring."""
-    public = Matter.objects.filter(PUBLIC)
+    public = matter_selectors.public_open311()
     if user is None:
         return public
-    return (matter_selectors.visible(user) | Matter.objects.filter(PUBLIC | Q(created_by=user))).distinct()
+    return (matter_selectors.visible(user) | public | matter_selectors.submitted_by(user)).distinct()
 
 
 def with_status_notes(qs: QuerySet[Matter]) -> QuerySet[Matter]:
@@ -94,13 +91,8 @@ def fully_readable(user: User | None, ids: Iterable[int]) -> set[int]:
     ids = list(ids)
     if user is None or not ids:
         return set()
-    qs = matter_selectors.visible(user) | Matter.objects.filter(created_by=user)
+    qs = matter_selectors.visible(user) | matter_selectors.submitted_by(user)
     return set(qs.filter(pk__in=ids).values_list("pk", flat=True))
-
-
-def earlier(user: User, key: str) -> Matter | None:
-    """The matter ``user`` already sent with idempotency key ``key``, if any."""
-    return Matter.objects.filter(created_by=user, idempotency_key=key).first()
 
 
 def area_names(paths: Iterable[str]) -> dict[str, tuple[str, str]]:

@@ -38,6 +38,7 @@ from onegrid.kit import scope, validators
 from onegrid.kit.errors import DomainError, NotFound
 from onegrid.kit.fields import cipher
 from onegrid.matters import definitions, intake
+from onegrid.matters import selectors as matter_selectors
 from onegrid.matters.models import Channel, Event, Matter
 from onegrid.open311 import selectors
 from onegrid.open311.errors import Open311Error, bad_request, forbidden, from_domain, not_found
@@ -212,7 +213,7 @@ def submit(*, actor: User, submission: Submission) -> tuple[Matter, bool]:
         raise forbidden("this api_key may not submit requests: it needs matters.report or matters.create")
     key = retry_key(submission)
     if key:
-        found = selectors.earlier(actor, key)
+        found = matter_selectors.earlier(actor, key)
         if found is not None:
             return found, False
     code = submission.service_code
