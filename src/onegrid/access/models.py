@@ -112,6 +112,9 @@ class Role(models.Model):
     permissions = models.ManyToManyField(
         Permission, blank=True, related_name="roles", verbose_name=_("permissions")
     )
+    # For a standard role: the permissions its standard definition held when last synchronised, so a
+    # new release adds what it introduces without undoing what administrators changed (None: never).
+    standard_permissions = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]

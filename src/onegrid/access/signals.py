@@ -15,7 +15,7 @@ from onegrid.access import roles, services
 def _sync_catalog(sender: Any, app_config: Any = None, **kwargs: Any) -> None:
     if app_config is not None and app_config.label == "access":
         services.sync_permissions()
-        roles.ensure_standard_roles()
+        roles.sync_standard_roles()
 
 
 def _client_ip(request: Any) -> str | None:
