@@ -170,7 +170,7 @@ def test_anchor_check_and_audit_verify_report_what_they_did(net: Net) -> None:
     assert "every stored hash, checkpoint and signature checks" in out.getvalue()
     out = StringIO()
     call_command("audit", "verify", stdout=out)
-    assert "11 records logged; 0 changed" in out.getvalue()
+    assert f"{records} records logged; 0 changed" in out.getvalue()
     with pytest.raises(CommandError, match="cannot read"):
         call_command("audit", "verify", "--checkpoint", "/nonexistent")
     out = StringIO()
