@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from onegrid.access import catalog, selectors, services
 from onegrid.access.auth import caller, require
@@ -30,7 +30,7 @@ from onegrid.areas import selectors as areas
 from onegrid.kit import scope
 from onegrid.kit.crypto import mask_phone
 from onegrid.kit.errors import Invalid, NotFound
-from onegrid.kit.pagination import SerialisedPage
+from onegrid.kit.pagination import LimitOffset, SerialisedPage
 
 router = Router()
 ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
@@ -110,7 +110,7 @@ def me(request: HttpRequest) -> Any:
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations in scope")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_organisations(request: HttpRequest) -> Any:
     return SerialisedPage(selectors.organisations(require(request, "access.view")), _organisation)
 
@@ -140,7 +140,7 @@ def create_organisation(request: HttpRequest, body: OrganisationIn) -> Any:
 
 
 @router.get("/users", response=list[UserOut], summary="Users in scope (personal data masked)")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_users(request: HttpRequest) -> Any:
     return SerialisedPage(selectors.users(require(request, "access.view")), _user)
 
@@ -225,7 +225,7 @@ def save_role(request: HttpRequest, code: str, body: RoleIn) -> Any:
 
 
 @router.get("/grants", response=list[GrantOut], summary="Grants in scope")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_grants(request: HttpRequest) -> Any:
     return SerialisedPage(selectors.grants(require(request, "access.view")), _grant)
 

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from onegrid.access.auth import require
 from onegrid.areas import exchange, selectors, services
@@ -31,7 +31,7 @@ from onegrid.areas.schemas import (
     level_name,
 )
 from onegrid.kit.errors import Invalid, Malformed, NotFound
-from onegrid.kit.pagination import SerialisedPage
+from onegrid.kit.pagination import LimitOffset, SerialisedPage
 
 router = Router()
 ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
@@ -46,7 +46,7 @@ def _detail(area: Area) -> dict[str, Any]:
 
 
 @router.get("/", response=list[AreaOut], summary="List areas in scope")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_areas(
     request: HttpRequest,
     level: LevelName | None = None,
@@ -111,8 +111,21 @@ def locate_batch(request: HttpRequest, body: LocateBatchIn) -> Any:
     return {"count": len(grids), "located": located, "grids": grids, "areas": areas}
 
 
+GEOJSON_OUT = {
+    "responses": {
+        "200": {
+            "description": "A GeoJSON FeatureCollection (RFC 7946), streamed",
+            "content": {"application/geo+json": {"schema": {"type": "object"}}},
+        }
+    }
+}
+
+
 @router.get(
-    "/export", summary="Export areas as a GeoJSON FeatureCollection", response={200: dict[str, Any], **ERRORS}
+    "/export",
+    summary="Export areas as a GeoJSON FeatureCollection",
+    response={200: dict[str, Any], **ERRORS},
+    openapi_extra=GEOJSON_OUT,
 )
 def export(request: HttpRequest, root: str | None = None) -> Any:
     actor = require(request, "areas.export")

@@ -5,13 +5,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from onegrid.access.auth import require
 from onegrid.audit import selectors
 from onegrid.audit.models import AuditRecord
 from onegrid.audit.schemas import AuditOut
-from onegrid.kit.pagination import SerialisedPage
+from onegrid.kit.pagination import LimitOffset, SerialisedPage
 
 router = Router()
 
@@ -35,7 +35,7 @@ def _out(r: AuditRecord) -> dict[str, Any]:
 
 
 @router.get("/", response=list[AuditOut], summary="Search audit records in scope, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def search(
     request: HttpRequest,
     action: str | None = None,

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
 T = TypeVar("T")
+MAX_OFFSET = 2**31 - 1
 
 
 class SerialisedPage(Generic[T]):
@@ -21,3 +26,12 @@ class SerialisedPage(Generic[T]):
 
     def __getitem__(self, key: slice) -> list[dict[str, Any]]:
         return [self.serialise(item) for item in self.queryset[key]]
+
+
+class LimitOffset(LimitOffsetPagination):
+    """ninja's limit/offset pagination with both ends bounded: ``limit`` from 1 to
+    ``NINJA_PAGINATION_MAX_LIMIT`` and an ``offset`` no database integer overflows on (422 beyond)."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -10,11 +10,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from onegrid.access.auth import require
 from onegrid.areas import selectors as areas
-from onegrid.kit.pagination import SerialisedPage
+from onegrid.kit.pagination import LimitOffset, SerialisedPage
 from onegrid.ledger import keys, log, merkle, note, selectors, services
 from onegrid.ledger.checkpoint import parse_checkpoint
 from onegrid.ledger.models import Checkpoint, Cosignature, Deposit, Witness
@@ -160,7 +160,7 @@ def deposit_document(
 
 
 @router.get("/deposits", response=list[DepositOut], summary="Deposits in scope, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_deposits(request: HttpRequest, sha256: str | None = None) -> Any:
     return SerialisedPage(selectors.deposits(require(request, "ledger.view"), sha256=sha256), _deposit)
 

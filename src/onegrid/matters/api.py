@@ -9,14 +9,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from onegrid.access.auth import require
 from onegrid.access.models import Organisation
 from onegrid.kit import scope
 from onegrid.kit.crypto import mask_name, mask_phone
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
-from onegrid.kit.pagination import SerialisedPage
+from onegrid.kit.pagination import LimitOffset, SerialisedPage
 from onegrid.matters import attachments, feedback, intake, selectors, stats, steps, supervision
 from onegrid.matters.lifecycle import OPEN, Step
 from onegrid.matters.lifecycle import Status as MatterStatus
@@ -110,7 +110,7 @@ def detail(actor: Any, m: Matter) -> dict[str, Any]:
 
 
 @router.get("/", response=list[MatterOut], summary="Matters in scope, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_matters(
     request: HttpRequest,
     status: list[str] = Query(None),  # type: ignore[type-arg]

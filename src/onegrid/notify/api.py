@@ -4,10 +4,10 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from onegrid.access.auth import caller, require
-from onegrid.kit.pagination import SerialisedPage
+from onegrid.kit.pagination import LimitOffset, SerialisedPage
 from onegrid.notify import catalog, selectors, services, webhooks
 from onegrid.notify.models import Delivery, Notification, Subscription, WebhookEndpoint
 from onegrid.notify.models import Status as DeliveryStatus
@@ -115,7 +115,7 @@ def list_events(request: HttpRequest) -> Any:
 
 
 @router.get("/inbox", response=list[NotificationOut], summary="My notifications, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_inbox(request: HttpRequest, unread: bool = False) -> Any:
     return SerialisedPage(selectors.inbox(caller(request), unread=unread), _notification)
 
@@ -184,7 +184,7 @@ def delete_subscription(request: HttpRequest, subscription_id: int) -> Any:
 
 
 @router.get("/webhooks", response=list[WebhookOut], summary="Webhook endpoints in scope (secrets masked)")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_webhooks(request: HttpRequest) -> Any:
     return SerialisedPage(selectors.endpoints(require(request, MANAGE_WEBHOOKS)), _endpoint)
 
@@ -246,7 +246,7 @@ def delete_webhook(request: HttpRequest, endpoint_id: int) -> Any:
 
 
 @router.get("/deliveries", response=list[DeliveryOut], summary="Outgoing deliveries in scope, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_deliveries(
     request: HttpRequest, status: StatusName | None = None, channel: ChannelName | None = None
 ) -> Any:

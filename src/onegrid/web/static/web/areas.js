@@ -167,11 +167,11 @@
     if (invalid.length) fields[invalid[0]].focus();
   };
 
-  // 422 bodies come in two shapes: django-ninja's {"detail": [{loc, type, msg, ctx}]} for query
-  // parameters and the domain's {"code", "detail", "field"}. Both name the field.
+  // A 422 body is a Problem {"code", "detail", "field"}; request validation adds every error as
+  // "errors": [{loc, type, msg, ctx}], which carry the type and bounds the message is built from.
   const invalid = (body) => {
-    const problems = Array.isArray(body.detail)
-      ? body.detail.map((d) => ({ field: String(d.loc[d.loc.length - 1]), type: d.type, message: d.msg, ctx: d.ctx || {} }))
+    const problems = Array.isArray(body.errors) && body.errors.length
+      ? body.errors.map((d) => ({ field: String(d.loc[d.loc.length - 1]), type: d.type, message: d.msg, ctx: d.ctx || {} }))
       : [{ field: body.field || "", type: "other", message: body.detail || "", ctx: {} }];
     const messages = problems.map((p) =>
       fill(T.errors[p.type] || T.errors.other, { ...p.ctx, field: T.fields[p.field] || p.field, message: p.message }),
