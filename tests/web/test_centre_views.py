@@ -127,7 +127,7 @@ def test_filters_narrow_the_queue(client_as: ClientAs, people: dict[str, Any], t
     assert numbers_in(by_text, [west, east]) == [east.number]
     by_channel = county.get("/centre/?channel=wechat").content.decode()
     assert numbers_in(by_channel, [west, east]) == []
-    assert "No matters match these filters." in by_channel
+    assert "没有符合筛选条件的事件。" in by_channel
 
 
 def test_bad_filters_are_named_and_nothing_is_listed(client_as: ClientAs, two_townships: Any) -> None:
@@ -189,7 +189,7 @@ def test_only_the_actions_the_user_may_take_are_offered(
     handler = client_for(desk.handler).get(f"/centre/matters/{west.number}/")
     assert handler.status_code == 200
     assert offered(handler) == []
-    assert "Nothing for you to do with this matter now." in handler.content.decode()
+    assert "您目前对该事件无可执行的操作。" in handler.content.decode()
 
 
 def test_a_step_not_permitted_is_refused_and_changes_nothing(
