@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("onegrid.web.urls")),
     path("", include("onegrid.areas.urls")),
     path("", include("onegrid.audit.urls")),
+    path("", include("onegrid.web.centre.urls")),
 ]

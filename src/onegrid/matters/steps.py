@@ -54,22 +54,30 @@ def member_of(user: Any, organisation_id: int | None) -> bool:
     )
 
 
-def may(user: Any, step: Step, matter: Matter) -> bool:
-    """Whether ``user`` may take ``step`` on ``matter`` (ignoring the current status)."""
+def may(user: Any, step: Step, matter: Matter, *, member: bool | None = None) -> bool:
+    """Whether ``user`` may take ``step`` on ``matter`` (ignoring the current status). ``member``:
+    whether the user belongs to the responsible organisation, when the caller knows already."""
+
+    def belongs() -> bool:
+        return member if member is not None else member_of(user, matter.owner_id)
+
     permission = TRANSITIONS[step].permission
     if not scope.covers(user, permission, matter.area_path) and not (
-        step in HANDLING and scope.has_permission(user, permission) and member_of(user, matter.owner_id)
+        step in HANDLING and scope.has_permission(user, permission) and belongs()
     ):
         return False
     if step in HANDLING and not getattr(user, "is_superuser", False):
-        return member_of(user, matter.owner_id)
+        return belongs()
     return True
 
 
 def available(user: Any, matter: Matter) -> list[Step]:
-    """The steps this user can take now: allowed by the table from the current status, and permitted."""
+    """The steps this user can take now: allowed by the table from the current status, and permitted
+    (the membership in the responsible organisation is looked up once, not once per step)."""
     status = Status(matter.status)
-    return [s for s, t in TRANSITIONS.items() if status in t.sources and may(user, s, matter)]
+    candidates = [s for s, t in TRANSITIONS.items() if status in t.sources]
+    member = member_of(user, matter.owner_id) if HANDLING.intersection(candidates) else False
+    return [s for s in candidates if may(user, s, matter, member=member)]
 
 
 def _check(user: Any, step: Step, matter: Matter) -> None:

@@ -16,4 +16,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "tile_attribution": settings.TILE_ATTRIBUTION,
         "production": settings.PRODUCTION,
         "can_audit": scope.has_permission(getattr(request, "user", None), "audit.view"),
+        "can_centre": scope.has_permission(getattr(request, "user", None), "matters.view"),
     }

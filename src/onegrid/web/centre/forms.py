@@ -1,0 +1,181 @@
+"""The command centre's forms: the queue's filters and one form per action on a matter. Each form only
+reads and checks its input; the domain services decide, and their errors are put back on the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.access.models import Organisation
+from onegrid.areas import selectors as area_selectors
+from onegrid.areas.levels import Level
+from onegrid.kit.errors import DomainError
+from onegrid.matters.models import Category, Channel
+from onegrid.web.centre.labels import STATUS
+
+TEXT_LIMIT = 100  # the queue's text search: a number prefix, or words of the title or address
+
+
+def localised(name: str, name_en: str) -> str:
+    """The English name on English pages when there is one; the Chinese name otherwise."""
+    return name_en if name_en and (get_language() or "").startswith("en") else name
+
+
+class QueueFilter(forms.Form):
+    """What the queue shows: every field is optional and narrows the queue."""
+
+    status = forms.MultipleChoiceField(
+        label=_("Status"), required=False, choices=list(STATUS.items()), widget=forms.CheckboxSelectMultiple
+    )
+    due = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("Any")), ("overdue", _("Overdue")), ("warning", _("Due soon"))],
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
+    )
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    since = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, title or address")}),
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        categories = Category.objects.filter(is_active=True).order_by("position", "code")
+        self._choices(
+            "category",
+            [("", _("All categories"))]
+            + [(c.code, ("— " if c.parent_id else "") + localised(c.name, c.name_en)) for c in categories],
+        )
+        areas = (
+            area_selectors.visible(actor, "matters.view")
+            .filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE])
+            .only("code", "name", "name_en", "level")
+            .order_by("path")[:500]
+        )
+        self._choices(
+            "area",
+            [("", _("Whole jurisdiction"))]
+            + [(a.code, "— " * max(0, a.level - Level.COUNTY) + localised(a.name, a.name_en)) for a in areas],
+        )
+
+    def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the period comes before its start."))
+        return data
+
+
+class ActionForm(forms.Form):
+    """Base of the action forms: a domain error is shown on the field it names (or above the form)."""
+
+    def show(self, error: DomainError) -> None:
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, error.message)
+
+
+class StepForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note for staff"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    public_note = forms.CharField(
+        label=_("Note for the reporter"),
+        required=False,
+        max_length=1000,
+        help_text=_("Leave empty for the standard wording."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RoutedStepForm(StepForm):
+    """Dispatch and transfer: to which organisation, and why when overriding the routing rules."""
+
+    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
+    override_reason = forms.CharField(
+        label=_("Reason to override the routing rules"), required=False, max_length=500
+    )
+
+    def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisations = {o.code: o for o in organisations}
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("As the routing rules say"))] + [
+            (o.code, localised(o.name, o.name_en)) for o in organisations
+        ]
+
+    def clean_organisation(self) -> Organisation | None:
+        code = self.cleaned_data.get("organisation") or ""
+        return self.organisations.get(code)
+
+
+class SuperviseForm(ActionForm):
+    instruction = forms.CharField(
+        label=_("Instruction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    working_days = forms.IntegerField(
+        label=_("Reply due in working days"), min_value=1, max_value=60, initial=3
+    )
+    listed = forms.BooleanField(label=_("Listed supervision (major matter)"), required=False)
+
+
+class ExtensionRequestForm(ActionForm):
+    working_days = forms.IntegerField(label=_("Extra working days"), min_value=1, max_value=30, initial=3)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionDecisionForm(ActionForm):
+    grant = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Grant")), ("no", _("Refuse"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(
+        label=_("Number of the matter to merge into"),
+        max_length=32,
+        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", _("Enter a matter number."))],
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class ReplyForm(ActionForm):
+    reply = forms.CharField(label=_("Reply"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def period(value: dt.date | None, *, end: bool = False) -> dt.datetime | None:
+    """The start of a day in the display time zone (the next day's start for the end of a period)."""
+    if value is None:
+        return None
+    day = value + dt.timedelta(days=1) if end else value
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
