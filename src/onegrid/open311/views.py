@@ -44,8 +44,9 @@ from django.views.decorators.csrf import csrf_exempt
 from onegrid.access import services as access_services
 from onegrid.access.models import User
 from onegrid.kit.errors import DomainError
+from onegrid.matters import attributes as definitions
 from onegrid.matters.lifecycle import OPEN
-from onegrid.open311 import definitions, formats, present, selectors, services
+from onegrid.open311 import formats, present, selectors, services
 from onegrid.open311.errors import Open311Error, bad_request, forbidden, from_domain, not_found
 from onegrid.open311.params import Params, comma_list, moment
 
