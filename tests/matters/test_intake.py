@@ -44,7 +44,9 @@ def manhole(db: Any) -> Category:
 
 
 def test_the_reporters_email_is_kept_encrypted_and_shown_masked(client_as: ClientAs, desk: Desk) -> None:
-    created = report(client_as("county"), reporter_email=" Zhang.San@Example.COM ", reporter_phone="13800138000")
+    created = report(
+        client_as("county"), reporter_email=" Zhang.San@Example.COM ", reporter_phone="13800138000"
+    )
     assert created.status_code == 201, created.content
     assert created.json()["reporter_email"] == "z********@example.com"
     assert created.json()["reporter_phone"] == "138****8000"
@@ -60,7 +62,12 @@ def test_the_reporters_email_is_kept_encrypted_and_shown_masked(client_as: Clien
 
 
 def test_the_audit_trail_records_no_contact_details(client_as: ClientAs, desk: Desk) -> None:
-    report(client_as("county"), reporter_email="li@example.com", reporter_phone="13800138000", reporter_name="李四")
+    report(
+        client_as("county"),
+        reporter_email="li@example.com",
+        reporter_phone="13800138000",
+        reporter_name="李四",
+    )
     (record,) = AuditRecord.objects.filter(action="matters.receive")
     text = json.dumps(record.after, ensure_ascii=False)
     assert "li@example.com" not in text
@@ -75,7 +82,9 @@ def test_an_anonymous_report_keeps_no_email(client_as: ClientAs, desk: Desk) -> 
     assert Matter.objects.get().reporter_email == ""
 
 
-@pytest.mark.parametrize("email", ["not-an-address", "a@b", "two@example.com,three@example.com", "x" * 250 + "@e.cn"])
+@pytest.mark.parametrize(
+    "email", ["not-an-address", "a@b", "two@example.com,three@example.com", "x" * 250 + "@e.cn"]
+)
 def test_a_bad_email_is_refused_and_nothing_written(client_as: ClientAs, desk: Desk, email: str) -> None:
     response = report(client_as("county"), reporter_email=email)
     assert response.status_code == 422, response.content
@@ -83,11 +92,23 @@ def test_a_bad_email_is_refused_and_nothing_written(client_as: ClientAs, desk: D
     assert Matter.objects.count() == 0
 
 
-def test_answers_to_the_categorys_questions_are_kept(client_as: ClientAs, desk: Desk, manhole: Category) -> None:
-    answers = {"DEPTH": 40, "COVER": "missing", "NEAR": ["school", "road", "school"], "SEEN_AT": "2026-11-20T08:30:00+08:00"}
+def test_answers_to_the_categorys_questions_are_kept(
+    client_as: ClientAs, desk: Desk, manhole: Category
+) -> None:
+    answers = {
+        "DEPTH": 40,
+        "COVER": "missing",
+        "NEAR": ["school", "road", "school"],
+        "SEEN_AT": "2026-11-20T08:30:00+08:00",
+    }
     created = report(client_as("county"), category="manhole-cover", extra=answers)
     assert created.status_code == 201, created.content
-    kept = {"DEPTH": 40, "COVER": "missing", "NEAR": ["school", "road"], "SEEN_AT": "2026-11-20T08:30:00+08:00"}
+    kept = {
+        "DEPTH": 40,
+        "COVER": "missing",
+        "NEAR": ["school", "road"],
+        "SEEN_AT": "2026-11-20T08:30:00+08:00",
+    }
     assert Matter.objects.get().extra == kept
     assert created.json()["extra"] == kept
     assert client_as("county").get(f"/api/v1/matters/{created.json()['number']}").json()["extra"] == kept
@@ -141,7 +162,9 @@ def test_staff_out_of_the_participants_see_no_contact_or_answers(
     assert mine["reporter_email"] == ""
 
 
-def test_open311_keeps_the_email_and_the_answers(desk: Desk, net: Net, manhole: Category, people: Any) -> None:
+def test_open311_keeps_the_email_and_the_answers(
+    desk: Desk, net: Net, manhole: Category, people: Any
+) -> None:
     _, key = create_token(actor=None, user=people["county"], name="desk", permissions=["matters.create"])
     fields = {
         "api_key": key,
