@@ -248,19 +248,19 @@ def mask_resident_id(value: str) -> str:
     return text[:6] + "*" * (len(text) - 10) + text[-4:]
 
 
+def mask_email(value: str) -> str:
+    """``"zhangsan@example.com"`` → ``"z*******@example.com"``: the first character of the name and the
+    domain shown; without an ``@``, as `mask_generic`."""
+    text = value.strip()
+    name, at, domain = text.rpartition("@")
+    if not at or not name:
+        return mask_generic(text)
+    return name[0] + "*" * (len(name) - 1) + "@" + domain
+
+
 def mask_name(value: str) -> str:
     """``"张三丰"`` → ``"张**"``: the first character shown, from 2 characters on."""
     text = value.strip()
     if len(text) < 2:
         return "*" * len(text)
     return text[0] + "*" * (len(text) - 1)
-
-
-def mask_email(value: str) -> str:
-    """``"zhang.san@example.cn"`` → ``"z*********@example.cn"``: the first character of the mailbox and
-    the domain shown."""
-    text = value.strip()
-    local, at, domain = text.partition("@")
-    if not at:
-        return mask_generic(text)
-    return (local[:1] + "*" * (len(local) - 1) if len(local) > 1 else "*" * len(local)) + "@" + domain

@@ -7,6 +7,7 @@ become ASCII; surrounding whitespace removed) and returns the canonical form, or
 - `resident_id`: 18-character citizen identity number (公民身份号码), GB 11643-1999.
 - `mobile`: mainland mobile number (手机号码), 11 digits.
 - `credit_code`: unified social credit code (统一社会信用代码), GB 32100-2015.
+- `email`: an e-mail address (RFC 5321 sizes, Django's address rules), lower-cased.
 
 The check-character functions are public so that factories can build valid identifiers.
 """
@@ -17,6 +18,9 @@ import datetime as dt
 import re
 import unicodedata
 from typing import Final
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 
 DIGITS: Final = "0123456789"
 
@@ -161,6 +165,25 @@ def mobile(value: str, field: str = "mobile") -> str:
     if not _MOBILE.fullmatch(compact):
         raise IdentifierError(field, f"a mainland mobile number starts with 13 to 19, not {compact[:2]}")
     return compact
+
+
+# --- e-mail address ---------------------------------------------------------------------------------
+
+EMAIL_LIMIT: Final = 254  # RFC 5321: a path is at most 256 octets, two of them the angle brackets
+_email_rules = EmailValidator()
+
+
+def email(value: str, field: str = "email") -> str:
+    """`value` as one e-mail address, lower-cased (so one address has one blind index), or
+    `IdentifierError`."""
+    text = _normalised(value, field).lower()
+    if len(text) > EMAIL_LIMIT:
+        raise IdentifierError(field, f"must be at most {EMAIL_LIMIT} characters, not {len(text)}")
+    try:
+        _email_rules(text)
+    except ValidationError:
+        raise IdentifierError(field, "must be one e-mail address such as name@example.com") from None
+    return text
 
 
 # --- unified social credit code (统一社会信用代码) ---------------------------------------------------

@@ -263,7 +263,13 @@ class MatterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("status", "channel", "priority")
     search_fields = ("number", "title")
     show_full_result_count = False
-    exclude = ("reporter_name", "reporter_phone", "reporter_phone_index")
+    exclude = (
+        "reporter_name",
+        "reporter_phone",
+        "reporter_phone_index",
+        "reporter_email",
+        "reporter_email_index",
+    )
     inlines = [EventInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

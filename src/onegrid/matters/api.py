@@ -14,13 +14,13 @@ from ninja.pagination import paginate
 from onegrid.access.auth import require
 from onegrid.access.models import Organisation
 from onegrid.kit import scope
-from onegrid.kit.crypto import mask_name, mask_phone
+from onegrid.kit.crypto import mask_email, mask_name, mask_phone
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 from onegrid.kit.pagination import LimitOffset, SerialisedPage
 from onegrid.matters import attachments, feedback, intake, selectors, stats, steps, supervision
 from onegrid.matters.lifecycle import OPEN, Step
 from onegrid.matters.lifecycle import Status as MatterStatus
-from onegrid.matters.models import Matter
+from onegrid.matters.models import Event, Matter
 from onegrid.matters.schemas import (
     Ack,
     DecisionIn,
@@ -69,10 +69,11 @@ def summary(m: Matter) -> dict[str, Any]:
     }
 
 
-def detail(actor: Any, m: Matter) -> dict[str, Any]:
-    """Staff in scope see the full timeline; a reporter who only participates sees the plain one."""
+def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, Any]:
+    """Staff in scope see the full timeline; a reporter who only participates sees the plain one.
+    ``fresh``: the matter was created just now with this one event (no files, no rating yet)."""
     staff = scope.covers(actor, "matters.view", m.area_path) or steps.member_of(actor, m.owner_id)
-    events = m.events.select_related("organisation").all()
+    events = [fresh] if fresh is not None else m.events.select_related("organisation").all()
     timeline = [
         {
             "at": e.at,
@@ -86,7 +87,7 @@ def detail(actor: Any, m: Matter) -> dict[str, Any]:
         }
         for e in events
     ]
-    rating = getattr(m, "rating", None) if hasattr(m, "rating") else None
+    rating = None if fresh is not None else getattr(m, "rating", None) if hasattr(m, "rating") else None
     return summary(m) | {
         "description": m.description,
         "address": m.address,
@@ -95,6 +96,8 @@ def detail(actor: Any, m: Matter) -> dict[str, Any]:
         "tags": m.tags,
         "reporter_name": mask_name(m.reporter_name or "") if staff else "",
         "reporter_phone": mask_phone(m.reporter_phone or "") if staff else "",
+        "reporter_email": mask_email(m.reporter_email or "") if staff else "",
+        "extra": m.extra if staff else {},
         "anonymous": m.anonymous,
         "merged_into": m.merged_into.number if m.merged_into else None,
         "resolved_at_intake": m.resolved_at_intake,
@@ -103,7 +106,7 @@ def detail(actor: Any, m: Matter) -> dict[str, Any]:
         "steps": [s.value for s in steps.available(actor, m)] if staff else [],
         "attachments": [
             {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size}
-            for a in m.attachments.all()
+            for a in ([] if fresh is not None else m.attachments.all())
         ],
         "rating": rating.score if rating else None,
     }
@@ -165,11 +168,15 @@ def create_matter(request: HttpRequest, body: MatterIn) -> Any:
     if not (scope.has_permission(actor, "matters.create") or scope.has_permission(actor, "matters.report")):
         raise Forbidden("reporting matters needs matters.report or matters.create")
     key = body.idempotency_key or request.headers.get("Idempotency-Key", "")
-    matter, created = intake.receive(
+    received = intake.take_in(
         actor=actor, report=intake.Report(**(body.model_dump() | {"idempotency_key": key}))
     )
+    matter = received.matter
+    if received.event is not None and scope.covers(actor, "matters.view", matter.area_path):
+        # Just written and in the caller's scope: answer from what was written, without reading it back.
+        return Status(201, detail(actor, matter, fresh=received.event))
     out = detail(actor, selectors.get_for(actor, matter.number))
-    return Status(201 if created else 200, out)
+    return Status(201 if received.created else 200, out)
 
 
 @router.get("/{number}", response={200: MatterDetail, **ERRORS}, summary="A matter with its timeline")

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from onegrid.kit.calendars import calendar_for
+from onegrid.matters import catalogue
 from onegrid.matters.models import DeadlinePolicy, Matter
 
 
@@ -23,8 +24,9 @@ def policy_for(matter: Matter, stage: str) -> DeadlinePolicy | None:
     category_ids = [matter.category_id, matter.category.parent_id]
     candidates = [
         p
-        for p in DeadlinePolicy.objects.filter(stage=stage)
-        if (p.category_id is None or p.category_id in category_ids)
+        for p in catalogue.current().policies
+        if p.stage == stage
+        and (p.category_id is None or p.category_id in category_ids)
         and (not p.priority or p.priority == matter.priority)
     ]
     if not candidates:

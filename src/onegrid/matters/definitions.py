@@ -1,5 +1,6 @@
-"""Service definitions: the attributes of a category (``Category.attributes``, edited as JSON in the back
-office), checked for shape before they are served or used, and the client's answers checked against them.
+"""The attributes of a category (``Category.attributes``, edited as JSON in the back office; Open311
+serves them as the service definition), checked for shape before they are served or used, and the
+answers a reporter gives checked against them (kept in ``Matter.extra``).
 
 A stored attribute is an object with the spec's keys (GeoReport v2 §GET Service Definition)::
 
@@ -216,26 +217,25 @@ def _one(attribute: Attribute, value: str) -> Answer:
     return value
 
 
-def answer(
+def checked(
     attributes: list[Attribute], submitted: dict[str, list[str]]
-) -> tuple[dict[str, Answer], list[str]]:
-    """The checked answers to the variable attributes, and every problem found (empty when all is well).
-    Answers to attributes the definition does not have, or that are information only (``variable``
-    false), are dropped: clients such as FixMyStreet send their own extra fields as attributes, some of
-    them personal data."""
+) -> tuple[dict[str, Answer], list[tuple[str, str]]]:
+    """The checked answers to the variable attributes, and every problem found as (code, reason), in the
+    definition's order (empty when all is well). Answers to attributes the definition does not have, or
+    that are information only (``variable`` false), are left out: the caller decides whether they are
+    an error."""
     answers: dict[str, Answer] = {}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for attribute in attributes:
         if not attribute.variable:
             continue
         given = submitted.get(attribute.code, [])
-        name = f"attribute[{attribute.code}]"
         if not given:
             if attribute.required:
-                problems.append(f"{name} is required ({attribute.description})")
+                problems.append((attribute.code, f"is required ({attribute.description})"))
             continue
         if attribute.datatype != "multivaluelist" and len(given) > 1:
-            problems.append(f"{name} takes one value, not {len(given)}")
+            problems.append((attribute.code, f"takes one value, not {len(given)}"))
             continue
         try:
             if attribute.datatype == "multivaluelist":
@@ -243,5 +243,27 @@ def answer(
             else:
                 answers[attribute.code] = _one(attribute, given[0])
         except ValueError as exc:
-            problems.append(f"{name} {exc}")
+            problems.append((attribute.code, str(exc)))
     return answers, problems
+
+
+def answer(
+    attributes: list[Attribute], submitted: dict[str, list[str]]
+) -> tuple[dict[str, Answer], list[str]]:
+    """Open311's reading: the checked answers and every problem as ``attribute[CODE] reason``. Answers
+    to attributes the definition does not have, or that are information only, are dropped: clients such
+    as FixMyStreet send their own extra fields as attributes, some of them personal data."""
+    answers, problems = checked(attributes, submitted)
+    return answers, [f"attribute[{code}] {reason}" for code, reason in problems]
+
+
+def as_submitted(value: Any) -> list[str]:
+    """A JSON answer (text, number, or a list of them) as the texts Open311 would have sent; ValueError
+    for anything else (true/false, objects, nested lists)."""
+    items = value if isinstance(value, list) else [value]
+    texts = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise ValueError("must be text, a number, or a list of them")
+        texts.append(item if isinstance(item, str) else repr(item))
+    return texts

@@ -87,6 +87,8 @@ class Matter(models.Model):
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
     tags = models.JSONField(_("tags"), default=list, blank=True)
+    # The reporter's answers to the category's attributes (``Category.attributes``), checked on intake.
+    extra = models.JSONField(_("answers to the category's questions"), default=dict, blank=True)
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
     area_path = models.CharField(_("area path"), max_length=255, db_index=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
@@ -105,6 +107,10 @@ class Matter(models.Model):
         _("reporter phone"), blank=True, context="matters.Matter.reporter_phone"
     )
     reporter_phone_index = BlindIndexField(source="reporter_phone", purpose="phone")
+    reporter_email = EncryptedTextField(
+        _("reporter e-mail"), blank=True, context="matters.Matter.reporter_email"
+    )
+    reporter_email_index = BlindIndexField(source="reporter_email", purpose="email")
     anonymous = models.BooleanField(_("anonymous"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -415,6 +421,17 @@ class FollowUpCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matter_id} call {self.called_at:%Y-%m-%d}"
+
+
+class CatalogueRevision(models.Model):
+    """One row whose token changes with every change to categories, routing rules, deadline policies or
+    organisations, so each process can tell cheaply that its cached copy is stale (``catalogue``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class NumberSequence(models.Model):

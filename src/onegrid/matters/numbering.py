@@ -6,9 +6,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
 
 from onegrid.matters.models import NumberSequence
+
+_TABLE = NumberSequence._meta.db_table
 
 
 def county_code(area_path: str) -> str:
@@ -17,12 +19,24 @@ def county_code(area_path: str) -> str:
 
 
 def next_number(area_path: str, at: dt.datetime) -> str:
-    """Call inside the intake transaction: the counter row is locked until commit."""
+    """Call inside the intake transaction: the counter row is locked until commit.
+
+    One statement in the usual case (``UPDATE ... RETURNING``, SQLite ≥ 3.35 and PostgreSQL); the first
+    number of a county's day inserts the row (a concurrent first insert is absorbed by ``ON CONFLICT``).
+    """
     day = at.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y%m%d")
     prefix = f"{county_code(area_path)}-{day}"
-    updated = NumberSequence.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    if not updated:
-        NumberSequence.objects.get_or_create(prefix=prefix, defaults={"last": 0})
-        NumberSequence.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    last = NumberSequence.objects.get(prefix=prefix).last
-    return f"{prefix}-{last:06d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET last = last + 1 WHERE prefix = %s RETURNING last",  # noqa: S608
+            [prefix],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {_TABLE} (prefix, last) VALUES (%s, 1) "  # noqa: S608
+                "ON CONFLICT (prefix) DO UPDATE SET last = " + _TABLE + ".last + 1 RETURNING last",
+                [prefix],
+            )
+            row = cursor.fetchone()
+    return f"{prefix}-{int(row[0]):06d}"

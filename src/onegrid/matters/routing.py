@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onegrid.kit.errors import Conflict
+from onegrid.matters import catalogue
 from onegrid.matters.models import RoutingRule
 
 
@@ -49,8 +50,9 @@ def best(rules: list[RoutingRule], case: Case) -> RoutingRule | None:
 
 
 def route(case: Case) -> RoutingRule | None:
-    rules = list(RoutingRule.objects.filter(is_active=True).select_related("organisation"))
-    return best(rules, case)
+    """The rule for ``case`` among the active rules (held in the process,
+    see ``catalogue``); None when none matches, Conflict when two tie."""
+    return best(list(catalogue.current().rules), case)
 
 
 def check(rule: RoutingRule) -> list[RoutingRule]:

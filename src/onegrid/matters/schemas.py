@@ -33,8 +33,14 @@ class MatterIn(Schema):
     tags: list[str] = Field(default_factory=list, max_length=20)
     reporter_name: str = Field("", max_length=100)
     reporter_phone: str = Field("", max_length=32)
+    reporter_email: str = Field("", max_length=254)
     anonymous: bool = False
     idempotency_key: str = Field("", max_length=100)
+    extra: dict[str, str | int | float | list[str | int | float]] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="answers to the category's questions (its Open311 attributes), by attribute code",
+    )
 
 
 class StepIn(Schema):
@@ -84,6 +90,8 @@ class MatterDetail(MatterOut):
     tags: list[str]
     reporter_name: str
     reporter_phone: str
+    reporter_email: str
+    extra: dict[str, Any]
     anonymous: bool
     merged_into: str | None
     resolved_at_intake: bool

@@ -36,6 +36,7 @@ PARAMETERS = {
     "lon": "long",
     "lat": "lat",
     "reporter_phone": "phone",
+    "reporter_email": "email",
     "reporter_name": "first_name/last_name",
     "address": "address_string",
     "area_code": "address_id",

@@ -4,13 +4,14 @@ What is kept:
 - the category (``service_code``), the description, the place (``lat``/``long`` located to its grid;
   or ``address_id`` naming an area; or, for ``address_string`` alone, the area the api_key is limited
   to) and ``address_string`` as the address;
-- the reporter's name (``first_name``/``last_name``) and mobile number (``phone``) in the matter's
-  encrypted fields;
-- the answers to the service definition and the ``media_url``\\ s, on an ``open311`` timeline event (its
-  staff note lists the answers), with the prefix of the api_key that sent them.
+- the reporter's name (``first_name``/``last_name``), mobile number (``phone``) and e-mail address
+  (``email``) in the matter's encrypted fields;
+- the answers to the service definition (``attribute[CODE]``) in the matter's ``extra``, checked
+  against the definition; they and the ``media_url``\\ s are also on an ``open311`` timeline event
+  (its staff note lists the answers), with the prefix of the api_key that sent them.
 
-What is not kept: ``email``, ``device_id`` and ``account_id``. Matters have no encrypted field for them,
-and personal data is only stored encrypted; they only feed the retry key below (as a keyed hash).
+What is not kept: ``device_id`` and ``account_id``. Matters have no encrypted field for them, and
+personal data is only stored encrypted; they only feed the retry key below (as a keyed hash).
 
 Retries (the spec has no idempotency): a client that sends ``Idempotency-Key`` (header) or
 ``idempotency_key`` gets the matter first created with that key back, whatever else changed. Otherwise,
@@ -206,6 +207,16 @@ def _phone(value: str, problems: list[str]) -> str:
         return ""
 
 
+def _email(value: str, problems: list[str]) -> str:
+    if not value:
+        return ""
+    try:
+        return validators.email(value, field="email")
+    except validators.IdentifierError as exc:
+        problems.append(f"email: {exc.reason}")
+        return ""
+
+
 def submit(*, actor: User, submission: Submission) -> tuple[Matter, bool]:
     """Take in ``submission`` for ``actor`` (the api_key's owner, with ``api_token`` set): (matter,
     created). Every problem with the request is reported at once; nothing is written unless all is well."""
@@ -232,6 +243,7 @@ def submit(*, actor: User, submission: Submission) -> tuple[Matter, bool]:
     place = _place(submission, actor, problems)
     media = _media(submission.media_urls, problems)
     phone = _phone(submission.phone, problems)
+    email = _email(submission.email, problems)
     name = full_name(submission.first_name, submission.last_name)
     if len(name) > NAME_LIMIT:
         problems.append(f"first_name and last_name together are longer than {NAME_LIMIT} characters")
@@ -248,7 +260,9 @@ def submit(*, actor: User, submission: Submission) -> tuple[Matter, bool]:
         address=submission.address_string,
         reporter_name=name,
         reporter_phone=phone,
+        reporter_email=email,
         idempotency_key=key,
+        extra=dict(answers),
     )
     try:
         with transaction.atomic():
