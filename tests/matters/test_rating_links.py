@@ -97,3 +97,17 @@ def test_a_rated_matter_closed_again_gets_no_second_invitation(desk: Desk, peopl
     ):
         steps.take(actor=actor, matter=matter, step=step)
     assert Delivery.objects.filter(user__isnull=True).count() == 1
+
+
+def test_an_e_mail_address_gets_the_same_invitation(
+    desk: Desk, people: dict[str, Any], mailoutbox: Any
+) -> None:
+    matter = closed(desk, people, reporter_phone=PHONE, reporter_email="li.si@example.cn")
+    assert Delivery.objects.get(channel="email", user__isnull=True).target == "l****@example.cn"
+    delivery.deliver_due()
+    [mail] = mailoutbox
+    assert mail.to == ["li.si@example.cn"]
+    assert matter.number in mail.body
+    [(_phone, text)] = Recording.sent
+    assert LINK.search(mail.body).group(1) == LINK.search(text).group(1)  # type: ignore[union-attr]
+    assert RatingToken.objects.filter(matter=matter).count() == 1

@@ -60,15 +60,18 @@ def reporter(matter: Matter) -> list[User]:
 
 
 def invite_to_rate(matter: Matter) -> list[services.Direct]:
-    """A reporter without an account who left a mobile number gets a text with a one-time rating link
-    when the matter is closed (one link per closing; a reopened and closed again matter gets a new
-    one). Anonymous reports and matters already rated get nothing."""
-    if matter.reporter_id is not None or matter.anonymous or not matter.reporter_phone:
+    """A reporter without an account who left a mobile number or an e-mail address gets a one-time
+    rating link when the matter is closed (one link per closing, sent to each address they left; a
+    reopened and closed again matter gets a new one). Anonymous reports and matters already rated get
+    nothing."""
+    if matter.reporter_id is not None or matter.anonymous:
         return []
-    if Rating.objects.filter(matter=matter).exists():
+    addresses = [(SMS, matter.reporter_phone), (EMAIL, matter.reporter_email)]
+    addresses = [(channel, address) for channel, address in addresses if address]
+    if not addresses or Rating.objects.filter(matter=matter).exists():
         return []
-    token = ratinglinks.issue(matter)
-    return [services.Direct(SMS, matter.reporter_phone, ratinglinks.invitation(matter, token))]
+    text = ratinglinks.invitation(matter, ratinglinks.issue(matter))
+    return [services.Direct(channel, address, text) for channel, address in addresses]
 
 
 def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = "") -> None:
