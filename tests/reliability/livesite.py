@@ -61,15 +61,19 @@ class LiveSite:
         """Run ``code`` in a Django shell of this site; it prints one JSON document, returned decoded."""
         return json.loads(self.run("shell", "-c", code).strip().splitlines()[-1])
 
-    def set_up(self) -> str:
-        """Migrate, load the demo net and accounts; returns an API token of the county operator."""
+    def set_up(self, *permissions: str) -> str:
+        """Migrate, load the demo net and accounts; returns an API token of the county operator holding
+        ``permissions`` (default: taking in and viewing matters)."""
         self.run("demo", "--no-serve")
-        out = self.run("token", "create", "county", "-p", "matters.create", "-p", "matters.view")
+        return self.token("county", *(permissions or ("matters.create", "matters.view")))
+
+    def token(self, username: str, *permissions: str) -> str:
+        out = self.run("token", "create", username, *(a for p in permissions for a in ("-p", p)))
         return next(w for w in out.split() if w.startswith("og_"))
 
-    def start(self) -> None:
+    def start(self, workers: int = 1) -> None:
         self.server = subprocess.Popen(
-            [*ONEGRID, "serve", "--port", str(self.port)],
+            [*ONEGRID, "serve", "--port", str(self.port), "--workers", str(workers)],
             env=self.env,
             stdout=self.log,
             stderr=self.log,
@@ -79,13 +83,15 @@ class LiveSite:
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.server.returncode}; see {self.log.name}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
                     return
             except OSError:
                 time.sleep(0.1)
+            finally:
+                conn.close()
         raise RuntimeError("the server did not become ready")
 
     def kill(self) -> None:
