@@ -12,6 +12,8 @@ class MattersConfig(AppConfig):
         from onegrid.matters import (
             permissions,  # noqa: F401  (registers matters.* and the scope rules)
             sweeps,
+            tracking,
         )
 
         kit_sweeps.register("matters.deadlines", 30, sweeps.sweep)
+        kit_sweeps.register("matters.purge-follow-failures", 300, tracking.purge_failures)
