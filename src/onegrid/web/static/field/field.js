@@ -8,7 +8,7 @@
 (() => {
   "use strict";
   const me = document.getElementById("field-script");
-  const RETRY_MS = 15000;
+  const RETRY_MS = Number(me?.dataset.retryMs) || 15000;
   const DB = "onegrid-field";
   const STORE = "outbox";
   const SENT_KEY = "onegrid-field-sent";
