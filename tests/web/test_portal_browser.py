@@ -41,6 +41,7 @@ def grid_worker(sign_in: SignIn) -> Page:
 
 def shoot(page: Page, name: str, tmp_path: Path) -> None:
     """Every page is rendered to an image (so a missing CJK font shows); kept for the README on request."""
+    page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(250)  # let Leaflet settle
     folder = SHOTS if os.environ.get("ONEGRID_SCREENSHOTS") == "1" else tmp_path
     page.screenshot(path=str(folder / f"{name}.png"))
@@ -74,7 +75,7 @@ def test_a_resident_reports_with_a_photo_follows_it_and_rates_the_outcome(
     page.get_by_label("问题类型").select_option("garbage")
     page.get_by_label("问题是什么？").fill("小区门口垃圾无人清运")
     page.get_by_label("详细描述（选填）").fill("已经三天了，气味很大")
-    page.get_by_label(re.compile(r"^照片\W?$")).set_input_files(files=[photo()])
+    page.get_by_label("照片", exact=True).set_input_files(files=[photo()])
     grids_drawn(page)
     page.locator("#pin-map").click(position={"x": 60, "y": 60})  # a pin puts its place in the fields
     expect(page.get_by_label("经度")).to_have_value(re.compile(r"^1[12]\d\.\d{6}$"))
@@ -185,7 +186,7 @@ def test_a_grid_workers_offline_report_arrives_once(
     expect(page.locator("#online")).to_have_text("离线")
     page.get_by_label("问题类型").select_option("garbage")
     page.get_by_label("问题是什么？").fill("巷口垃圾堆积")
-    page.get_by_label(re.compile(r"^照片\W?$")).set_input_files(files=[photo()])
+    page.get_by_label("照片", exact=True).set_input_files(files=[photo()])
     page.get_by_label("经度").fill("120.1")
     page.get_by_label("纬度").fill("30.5")
     page.get_by_label("群众手机号（选填）").fill("13900139000")

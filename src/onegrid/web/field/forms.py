@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.web.portal.forms import PHOTO_ATTRS, LocatedReportForm
+from onegrid.areas.models import Area
+from onegrid.web.portal.forms import PHOTO_ATTRS, LocatedReportForm, PhoneForm
 
 
 class FieldReportForm(LocatedReportForm):
@@ -19,7 +22,9 @@ class FieldReportForm(LocatedReportForm):
     idempotency_key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
 
-class PatrolForm(forms.Form):
+class PatrolForm(PhoneForm):
+    """A check-in for one of ``grids`` (the worker's own)."""
+
     grid = forms.ChoiceField(label=_("Grid"))
     note = forms.CharField(
         label=_("What did you see? (optional)"),
@@ -31,8 +36,14 @@ class PatrolForm(forms.Form):
         label=_("Photo (optional)"), required=False, widget=forms.ClearableFileInput(attrs=PHOTO_ATTRS)
     )
 
+    def __init__(self, *args: Any, grids: list[Area], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        grid = self.fields["grid"]
+        assert isinstance(grid, forms.ChoiceField)
+        grid.choices = [(g.code, g.name) for g in grids]
 
-class VerifyForm(forms.Form):
+
+class VerifyForm(PhoneForm):
     photo = forms.FileField(label=_("Photo of the site"), widget=forms.ClearableFileInput(attrs=PHOTO_ATTRS))
     note = forms.CharField(
         label=_("What you found (optional)"),

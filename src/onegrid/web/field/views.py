@@ -163,8 +163,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
 def patrol(request: HttpRequest) -> HttpResponse:
     """巡查打卡: record that I patrolled one of my grids now."""
     grids = selectors.grids_of(request.user)
-    form = PatrolForm(request.POST or None, request.FILES or None)
-    form.fields["grid"].choices = [(g.code, g.name) for g in grids]
+    form = PatrolForm(request.POST or None, request.FILES or None, grids=grids)
     done = None
     if request.method == "POST" and form.is_valid():
         grid = next(g for g in grids if g.code == form.cleaned_data["grid"])
@@ -175,8 +174,7 @@ def patrol(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             errors.attach(form, exc)
         else:
-            form = PatrolForm(initial={"grid": grid.code})
-            form.fields["grid"].choices = [(g.code, g.name) for g in grids]
+            form = PatrolForm(initial={"grid": grid.code}, grids=grids)
     status = 422 if form.errors else 200
     return render(
         request,

@@ -26,7 +26,15 @@ def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(names.get(parent, ""), leaves) for parent, leaves in groups.items() if leaves]
 
 
-class LocatedReportForm(forms.Form):
+class PhoneForm(forms.Form):
+    """Labels without a trailing colon: they sit above their inputs on a phone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class LocatedReportForm(PhoneForm):
     """What both the resident and the grid worker fill in: what, where, a photo."""
 
     category = forms.ChoiceField(label=_("Kind of problem"))
@@ -46,12 +54,14 @@ class LocatedReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Choose…")), *category_choices()]
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", _("Choose…")), *category_choices()]
         for name in ("lon", "lat"):
             self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not self.errors and (data.get("lon") is None or data.get("lat") is None):
             raise forms.ValidationError(
                 _("Give the place: use your location or put a pin on the map."), code="location"
@@ -70,14 +80,14 @@ class ReportForm(LocatedReportForm):
     anonymous = forms.BooleanField(label=_("Report anonymously"), required=False)
 
 
-class FollowForm(forms.Form):
+class FollowForm(PhoneForm):
     number = forms.CharField(label=_("Tracking number"), max_length=32)
     code = forms.CharField(
         label=_("Tracking code"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
 
 
-class RatingForm(forms.Form):
+class RatingForm(PhoneForm):
     score = forms.TypedChoiceField(
         label=_("How satisfied are you with the outcome?"),
         coerce=int,

@@ -144,7 +144,7 @@ def follow(request: HttpRequest) -> HttpResponse:
 
 def _followed(request: HttpRequest, number: str) -> Matter:
     """The matter if this session showed its code, or the signed-in user reported it; 404 otherwise."""
-    mine = Q(reporter=request.user) if request.user.is_authenticated else Q(pk__in=[])
+    mine = Q(reporter_id=request.user.pk) if request.user.is_authenticated else Q(pk__in=[])
     allowed = Q(number__in=request.session.get(FOLLOWED, [])) | mine
     matter = Matter.objects.filter(allowed, number=number).select_related("category").first()
     if matter is None:
@@ -233,7 +233,9 @@ def _conflict(exc: Conflict) -> str:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     rows = (
-        Matter.objects.filter(reporter=request.user).select_related("category").order_by("-received_at")[:100]
+        Matter.objects.filter(reporter_id=request.user.pk)
+        .select_related("category")
+        .order_by("-received_at")[:100]
     )
     return render(
         request,
