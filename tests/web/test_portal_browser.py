@@ -10,6 +10,7 @@ With ONEGRID_SCREENSHOTS=1 the pages are saved to docs/screenshots/ for the READ
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Callable
@@ -17,20 +18,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from playwright.sync_api import BrowserContext, Page, Route, expect
 from tests.factories import Net
 from tests.matters.conftest import Desk
 from tests.web.portal_flow import close, desk_fixture, png  # noqa: F401  (desk_fixture: `desk`)
 
+from onegrid.kit.models import WorkCalendar
 from onegrid.matters.models import Attachment, Matter, Rating
 
-# Each test starts from the migrated database (categories, deadline policies, calendars, roles): a
-# transactional test empties every table after it runs.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SignIn = Callable[[str], Page]
+
+
+@pytest.fixture(autouse=True)
+def _seeded(transactional_db: None) -> None:
+    """What the migrations seed (working-day calendars, categories, deadline policies): a transactional
+    test empties every table after it runs, so a browser test seeds them again when they are gone.
+    (serialized_rollback cannot help: the content types recreated after each flush collide with it.)"""
+    if not WorkCalendar.objects.exists():
+        importlib.import_module("onegrid.kit.migrations.0002_seed_calendars").seed(django_apps, None)
+    importlib.import_module("onegrid.matters.migrations.0002_seed").seed(django_apps, None)
 
 
 def grid_worker(sign_in: SignIn) -> Page:
