@@ -193,3 +193,14 @@ def test_the_manifest_and_the_service_worker_keep_to_the_app(net: Net) -> None:
     assert '"/field/"' in text
     assert "/static/field/field.js" in text
     assert "&quot;" not in text
+
+
+def test_the_task_list_keeps_to_a_query_budget(
+    client_as: ClientAs, net: Net, desk: Desk, people: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(3):
+        a_resolved_matter(net, desk, people)
+    worker = client_as("gridworker")
+    with django_assert_max_num_queries(10):
+        page = worker.get("/field/tasks/")
+    assert page.content.decode().count("待现场核查") == 3

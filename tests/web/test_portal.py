@@ -253,3 +253,23 @@ def test_the_receive_event_is_public_and_the_timeline_hides_staff_notes(
     assert "已处理" not in page  # the handler's own note
     assert "handler" not in page
     assert Event.objects.filter(matter__number=number, note="已处理").exists()
+
+
+def test_the_portal_speaks_english_too(net: Net) -> None:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    page = client.get("/portal/report/").content.decode()
+    assert '<html lang="en">' in page
+    assert "Kind of problem" in page
+    refused = client.post("/portal/report/", form(lon="122.5"))
+    assert "This place lies outside every grid we serve" in refused.content.decode()
+
+
+def test_my_reports_keep_to_a_query_budget(
+    client_as: ClientAs, people: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    resident = client_as("resident")
+    for n in range(5):
+        resident.post("/portal/report/", form(title=f"报告{n}"))
+    with django_assert_max_num_queries(6):
+        assert resident.get("/portal/mine/").status_code == 200
