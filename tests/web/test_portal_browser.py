@@ -181,6 +181,41 @@ def test_every_control_is_labelled_and_large_enough_to_touch(page: Page, site: s
     assert unlabelled == []
 
 
+CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length || el.closest(".leaflet-container")) continue;
+    const [a, b] = [lum(rgb(getComputedStyle(el).color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName} ${el.textContent.trim().slice(0, 20)} ${ratio.toFixed(2)}`);
+  }
+  return low;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/portal/", "/portal/report/", "/portal/follow/"])
+def test_text_meets_aa_contrast(page: Page, site: str, net: Net, path: str) -> None:
+    page.goto(f"{site}{path}")
+    assert page.evaluate(CONTRAST) == []
+    page.goto(f"{site}/portal/report/")
+    page.get_by_role("button", name="提交报告").click()  # errors shown in their colours too
+    expect(page.locator("#form-errors")).to_be_visible()
+    assert page.evaluate(CONTRAST) == []
+
+
 def test_a_grid_workers_offline_report_arrives_once(
     sign_in: SignIn, context: BrowserContext, site: str, people: dict[str, Any], tmp_path: Path
 ) -> None:
