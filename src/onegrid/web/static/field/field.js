@@ -150,6 +150,10 @@
         } catch {
           break; // no network after all: try again later
         }
+        const json = (response.headers.get("Content-Type") || "").includes("application/json");
+        if (response.redirected || !json) {
+          break; // signed out (sent to the sign-in page): keep it until the worker signs in again
+        }
         if (response.status === 200 || response.status === 201) {
           const answer = await response.json();
           const sent = sentList();
