@@ -23,6 +23,10 @@ class Desk:
 
 @pytest.fixture
 def desk(net: Net, people: dict[str, Any]) -> Desk:
+    return build_desk(net, people)
+
+
+def build_desk(net: Net, people: dict[str, Any]) -> Desk:
     def org(code: str, name: str, kind: str, area: Any) -> Organisation:
         return Organisation.objects.create(code=code, name=name, kind=kind, area=area, area_path=area.path)
 

@@ -14,6 +14,7 @@ class MattersConfig(AppConfig):
             catalogue,  # noqa: F401  (watches the configuration it caches)
             permissions,  # noqa: F401  (registers matters.* and the scope rules)
             sweeps,
+            tracking,
         )
         from onegrid.matters.models import Matter
 
@@ -29,3 +30,4 @@ class MattersConfig(AppConfig):
                 "reporter_email_index",
             ),
         )
+        kit_sweeps.register("matters.purge-follow-failures", 300, tracking.purge_failures)

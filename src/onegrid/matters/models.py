@@ -444,4 +444,56 @@ class NumberSequence(models.Model):
         return f"{self.prefix}: {self.last}"
 
 
+class Patrol(models.Model):
+    """巡查打卡: a grid worker's record that they patrolled their grid at a time, with an optional note
+    and photo. A duty record of the worker's own round; it holds no position and nothing on residents."""
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patrols",
+        verbose_name=_("grid worker"),
+    )
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True)
+    at = models.DateTimeField(_("checked in"), auto_now_add=True, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    photo = models.FileField(upload_to="patrols/%Y/%m/", blank=True)
+    photo_type = models.CharField(max_length=100, blank=True)
+    photo_sha256 = models.CharField(max_length=64, blank=True)
+
+    objects = ScopedManager["Patrol"]()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("patrol check-in")
+        verbose_name_plural = _("patrol check-ins")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} @ {self.area_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TrackingCode(models.Model):
+    """The second factor for following a matter without an account: a short secret shown once at
+    intake. Only its keyed hash is kept."""
+
+    matter = models.OneToOneField(Matter, on_delete=models.CASCADE, related_name="tracking_code")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"tracking code for {self.matter_id}"
+
+
+class FollowFailure(models.Model):
+    """A failed lookup by tracking number and secret; recent ones throttle the number and the address."""
+
+    number = models.CharField(max_length=32, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.number} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"
+
+
 __all__ = ["Step"]

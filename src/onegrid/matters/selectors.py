@@ -9,9 +9,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from onegrid.areas.levels import Level
+from onegrid.areas.models import Area
+from onegrid.kit import scope
 from onegrid.kit.errors import NotFound
 from onegrid.kit.scope import ScopedQuerySet
-from onegrid.matters.lifecycle import OPEN
+from onegrid.matters.lifecycle import OPEN, Status
 from onegrid.matters.models import Channel, Matter
 
 # A category whose keywords hold this marker keeps its reports off every public page (FixMyStreet reads
@@ -52,6 +55,41 @@ def get_for(actor: Any, number: str) -> Matter:
     if matter is None:
         raise NotFound(f"matter {number} not found")
     return matter
+
+
+def grids_of(actor: Any) -> list[Area]:
+    """The grids a grid worker works: those they are named responsible for, else the grids within
+    their grants to take in matters."""
+    named = list(actor.grids.filter(level__gte=Level.GRID).defer("geometry_wkb").order_by("path"))
+    if named:
+        return named
+    paths = scope.paths_for(actor, "matters.create")
+    if not paths:
+        return []
+    within = Q()
+    for path in paths:
+        within |= Q(path__startswith=path)
+    return list(Area.objects.filter(within, level=Level.GRID).defer("geometry_wkb").order_by("path")[:50])
+
+
+def tasks_for(actor: Any) -> ScopedQuerySet[Matter]:
+    """A grid worker's tasks (任务): in their grids, the open matters their organisation is responsible
+    for, and the resolved ones waiting to be verified on site. Most urgent deadline first."""
+    grids = grids_of(actor)
+    if not grids:
+        return visible(actor).none()
+    in_grids = Q()
+    for grid in grids:
+        in_grids |= Q(area_path__startswith=grid.path)
+    theirs = Q(status__in=list(OPEN), owner__memberships__user=actor)
+    to_verify = Q(status=Status.RESOLVED)
+    ids = visible(actor).filter(in_grids & (theirs | to_verify)).values("pk")
+    return (
+        visible(actor)
+        .filter(pk__in=ids)
+        .select_related("category", "area", "owner")
+        .order_by("due_at", "-received_at")
+    )
 
 
 def search(
