@@ -162,7 +162,7 @@ def test_the_reporter_rates_a_closed_matter_through_the_one_time_link(
     number, _code = receipt(client)
     close(Matter.objects.get(number=number), desk, people)
     page = client.get(f"/portal/m/{number}/").content.decode()
-    assert "您的报告已办结" in page
+    assert "您的报告已结案" in page
     link = client.post(f"/portal/m/{number}/rating-link")
     assert link.status_code == 302
     assert link["Location"].startswith("/r/")

@@ -118,7 +118,7 @@ def test_a_resident_reports_with_a_photo_follows_it_and_rates_the_outcome(
     close(matter, desk, people)  # the county centre and the department do their part
     page.reload()
     expect(page.locator("#matter-status")).to_have_text("已结案")
-    expect(page.locator("#timeline")).to_contain_text("责任单位反馈问题已解决。")
+    expect(page.locator("#timeline")).to_contain_text("问题已解决。")
     expect(page.locator("#timeline")).not_to_contain_text("已处理")  # staff notes stay with the staff
     shoot(page, "portal-timeline", tmp_path)
     page.get_by_role("button", name="评价处理结果").click()
