@@ -151,15 +151,18 @@ def index(request: HttpRequest) -> HttpResponse:
         top = tops.order_by("level", "path").first()
     if top is not None:
         return redirect("areas:detail", code=top.code)
+    can_locate = scope.has_permission(request.user, "areas.locate")
     return render(
         request,
         "areas/empty.html",
         {
             "has_scope": bool(roots),
-            "can_locate": scope.has_permission(request.user, "areas.locate"),
+            "can_locate": can_locate,
             "client_texts": _client_texts(),
             "scope_paths": _scope_paths(request),
         },
+        # with nothing to see or do here the page explains, and its status says the same
+        status=200 if roots or can_locate else 403,
     )
 
 
