@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "onegrid.kit.middleware.SecurityHeadersMiddleware",
     "onegrid.kit.middleware.RequestContextMiddleware",
     "onegrid.kit.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,6 +221,37 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 TILE_URL = os.environ.get("ONEGRID_TILE_URL", "").strip()
+
+
+def _tile_source(url: str) -> str:
+    """The tile server as a CSP source: ``https://{s}.tile.example.org/{z}/{x}/{y}.png`` →
+    ``https://*.tile.example.org``."""
+    match = re.match(r"^(https?://)([^/]+)", url)
+    if not match:
+        return ""
+    host = re.sub(r"^\{s\}\.|^[^.]*\{[^}]*\}[^.]*\.", "*.", match.group(2))
+    return match.group(1) + host
+
+
+# Scripts and styles come from this site only (styles may also be set inline: the map and the charts
+# position their elements that way); images also from the tile server and from photos being chosen.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: blob: {_tile_source(TILE_URL)}".strip(),
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+CSP_EXEMPT_PATHS = ("/api/v1/docs",)
+PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"
 TILE_ATTRIBUTION = os.environ.get("ONEGRID_TILE_ATTRIBUTION", "").strip()
 
 # Login throttling: this many failures for one username or one address within the window lock it out.

@@ -82,8 +82,22 @@ def site(live_server: Any, _fresh_index: None) -> str:
 def context(browser: Browser, site: str) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     ctx.set_default_timeout(TIMEOUT_MS)
+    blocked = watch_content_security_policy(ctx)
     yield ctx
     ctx.close()
+    assert blocked == [], "the page did something its Content-Security-Policy forbids"
+
+
+def watch_content_security_policy(ctx: BrowserContext) -> list[str]:
+    """Every console message about something the Content-Security-Policy blocked (a test fails on one)."""
+    blocked: list[str] = []
+
+    def record(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    ctx.on("console", record)
+    return blocked
 
 
 @pytest.fixture

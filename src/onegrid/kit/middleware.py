@@ -54,3 +54,21 @@ class BodySizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the Content-Security-Policy (``settings.CONTENT_SECURITY_POLICY``: scripts only from this
+    site, no framing, forms posting only here) and a Permissions-Policy that lets pages of this site ask
+    for the location and the camera (a resident's report) and nothing else. Paths in
+    ``settings.CSP_EXEMPT_PATHS`` (the interactive API documentation, which runs its own inline script)
+    get the rest of the headers but no policy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(tuple(settings.CSP_EXEMPT_PATHS)):
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
