@@ -18,7 +18,7 @@ from tests.factories import Net
 from onegrid.access import catalog, services
 
 # Examples per operation: enough to reach the validation paths in every run, many more in CI.
-EXAMPLES = 60 if os.environ.get("ONEGRID_SLOW") else 12
+EXAMPLES = 40 if os.environ.get("ONEGRID_SLOW") else 12
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     openapi_checks.response_schema_conformance,
