@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.open311.conftest import BASE, FORM, api_key, integrator, manhole  # noqa: F401
+from tests.open311.conftest import BASE, FORM
 
 from onegrid.matters.models import Matter
 
