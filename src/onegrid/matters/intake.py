@@ -15,7 +15,7 @@ from onegrid.audit import services as audit
 from onegrid.kit import scope, validators
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 from onegrid.kit.geo import to_wgs84
-from onegrid.matters import deadlines, notices, numbering
+from onegrid.matters import deadlines, notices, numbering, rollup
 from onegrid.matters.lifecycle import Status
 from onegrid.matters.models import Category, Channel, Event, Matter, Priority
 
@@ -144,6 +144,7 @@ def receive(*, actor: Any, report: Report) -> tuple[Matter, bool]:
             matter.number = numbering.next_number(area.path, now)
             deadlines.apply(matter, "register", now)
             matter.save()
+            rollup.received(matter)
             Event.objects.create(
                 matter=matter,
                 actor=user,
