@@ -168,6 +168,14 @@ def test_rollup_equals_rebuild_and_direct_computation_after_random_lifecycles(
     )
     ref = _reference(q.since, q.until)
     assert _clean(stats.sums(q, None).get(None, {})) == _clean(ref[(net.county.path, "", "")])
+    # organisations also have monthly rows: a period of whole months plus ragged ends reads both
+    for since, until in ((today - dt.timedelta(days=PERIOD), today), (today.replace(day=1), today)):
+        q = stats.Question(nodes=(net.county.path,), since=since, until=until)
+        ref = _reference(since, until)
+        got = {k: _clean(v) for k, v in stats.sums(q, "value", dim="org").items()}
+        assert got == {
+            v: _clean(c) for (n, d, v), c in ref.items() if n == net.county.path and d == "org" and c["n"]
+        }
 
 
 def test_the_median_is_read_from_the_histogram_within_its_bucket(desk: Desk) -> None:

@@ -14,6 +14,11 @@ from onegrid.matters.lifecycle import OPEN, Status, Step
 
 # The statuses whose deadlines the sweep watches: every open one but suspended (its clock is stopped).
 SWEPT = sorted(s.value for s in OPEN if s != Status.SUSPENDED)
+# The sweep's work lists: matters with a running clock whose mark for the running stage is still to be
+# emitted. Used as the partial indexes' conditions and repeated in the sweep's queries; no literals, so
+# SQLite's planner can prove a query implies them (it compares bound parameters to no literal).
+SWEEP_WARNING = Q(warn_at__isnull=False) & ~Q(warned_stage=F("stage"))
+SWEEP_OVERDUE = Q(due_at__isnull=False) & ~Q(overdue_stage=F("stage"))
 
 
 class Channel(models.TextChoices):
@@ -179,12 +184,12 @@ class Matter(models.Model):
             # still due sit in these (a few thousand out of tens of millions), so a sweep reads no more.
             models.Index(
                 fields=["warn_at"],
-                condition=Q(status__in=SWEPT) & ~Q(warned_stage=F("stage")),
+                condition=SWEEP_WARNING,
                 name="matter_warning_due",
             ),
             models.Index(
                 fields=["due_at"],
-                condition=Q(status__in=SWEPT) & ~Q(overdue_stage=F("stage")),
+                condition=SWEEP_OVERDUE,
                 name="matter_overdue_due",
             ),
         ]

@@ -38,6 +38,9 @@ TOWNSHIP_DEPTH = 4  # owner level counted as "resolved at township or village le
 FULL_DEPTH = 3  # every dimension from the whole net down to counties
 TOTAL_DEPTH = 4  # totals only for townships (the children of a county)
 DIMS = ("", "channel", "category", "status", "org", "level")
+# Organisations are many (a province has thousands): their rows are also kept per calendar month
+# (``day`` = the month's first day) so a year by organisation reads twelve months and the ragged ends.
+MONTHLY = {"org": "org/m"}
 CHANNELS: tuple[str, ...] = tuple(Channel.values)
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 SATISFIED = ("satisfied", "basic")
@@ -153,12 +156,16 @@ def dim_value(s: State, dim: str) -> str:
     return ""
 
 
-def keys(s: State) -> list[tuple[int, str, str, str]]:
-    """(depth, node, dim, value) of every row the matter counts in."""
+def keys(s: State) -> list[Key]:
+    """(day, node, dim, value) of every row the matter counts in."""
     out = []
+    month = s.day.replace(day=1)
     for depth, node in enumerate(ancestors(s.area_path)[: TOTAL_DEPTH + 1]):
         for dim in DIMS if depth <= FULL_DEPTH else ("",):
-            out.append((depth, node, dim, dim_value(s, dim)))
+            value = dim_value(s, dim)
+            out.append((s.day, node, dim, value))
+            if dim in MONTHLY:
+                out.append((month, node, MONTHLY[dim], value))
     return out
 
 
@@ -214,8 +221,7 @@ def _plus(a: Vector, b: Vector, sign: int = 1) -> Vector:
 def _deltas(s: State, v: Vector, sign: int, into: dict[Key, Vector]) -> None:
     if s.merged:
         return
-    for _depth, node, dim, value in keys(s):
-        key = (s.day, node, dim, value)
+    for key in keys(s):
         into[key] = _plus(into.get(key, {}), v, sign)
 
 
@@ -363,6 +369,7 @@ def tally(c: Columns, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
             anc[i, depth] = nodes.setdefault(node, len(nodes))
     names = list(nodes)
     m, b = _measure_matrix(c)
+    months = (c.day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64)
     values = {
         "": np.zeros(len(c.day), dtype=np.int64),
         "channel": c.channel,
@@ -376,8 +383,10 @@ def tally(c: Columns, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         keep = node >= 0
         if not keep.any():
             continue
-        for dim in DIMS if depth <= FULL_DEPTH else ("",):
-            key = (c.day[keep] << 42) | (node[keep] << 22) | values[dim][keep]
+        grains = [(d, d, c.day) for d in (DIMS if depth <= FULL_DEPTH else ("",))]
+        grains += [(d, m, months) for d, m in MONTHLY.items() if depth <= FULL_DEPTH]
+        for source, dim, days in grains:
+            key = (days[keep] << 42) | (node[keep] << 22) | values[source][keep]
             uniq, inv = np.unique(key, return_inverse=True)
             sums = np.stack(
                 [np.bincount(inv, weights=m[keep, k], minlength=len(uniq)) for k in range(m.shape[1])], axis=1
@@ -397,7 +406,7 @@ def tally(c: Columns, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
                     path,
                     parent_of(path),
                     dim,
-                    _label(dim, k & ((1 << 22) - 1)),
+                    _label(source, k & ((1 << 22) - 1)),
                     *sums[j].tolist(),
                     *hist[j].tolist(),
                 )

@@ -154,7 +154,9 @@ def _tally_holds(node: str, dim: str, *, children: bool) -> bool:
     return depth <= rollup.FULL_DEPTH or (depth <= rollup.TOTAL_DEPTH and dim == "")
 
 
-def sums(q: Question, group: str | None, *, dim: str = "") -> dict[Any, Vector]:
+def sums(
+    q: Question, group: str | None, *, dim: str = "", columns: Sequence[str] = rollup.COLUMNS
+) -> dict[Any, Vector]:
     """Summed measures per group key: None (one total), "value" of ``dim``, "day", or "child" (the
     child node of the asked node). Answers from the rollup where it holds the question."""
     if q.organisation is not None:
@@ -167,7 +169,7 @@ def sums(q: Question, group: str | None, *, dim: str = "") -> dict[Any, Vector]:
     out: dict[Any, Vector] = {}
     for node in q.nodes:
         if _tally_holds(node, dim, children=children):
-            part = _from_tally(q, node, group, dim, children=children)
+            part = _from_tally(q, node, group, dim, children=children, columns=columns)
         else:
             part = _direct(q, node, group, dim)
         for key, v in part.items():
@@ -177,16 +179,42 @@ def sums(q: Question, group: str | None, *, dim: str = "") -> dict[Any, Vector]:
     return {k: v for k, v in out.items() if v.get("n")}
 
 
-def _from_tally(q: Question, node: str, group: str | None, dim: str, *, children: bool) -> dict[Any, Vector]:
-    qs = Tally.objects.filter(dim=dim, day__gte=q.since, day__lte=q.until)
-    qs = qs.filter(parent=node) if children else qs.filter(area_path=node)
-    if q.org_value is not None:
-        qs = qs.filter(value=q.org_value)
-    measures = {c: Sum(c) for c in rollup.COLUMNS}
+def _spans(q: Question, dim: str, group: str | None) -> list[tuple[str, dt.date, dt.date]]:
+    """(dim, first day, last day) ranges covering the period: whole calendar months from the monthly
+    rows where the dimension has them (and the answer is not per day), the ragged ends from days."""
+    monthly = rollup.MONTHLY.get(dim)
+    first = q.since if q.since.day == 1 else (q.since.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    end = (q.until + dt.timedelta(days=1)).replace(day=1)  # first day of the month after the last whole one
+    if monthly is None or group == "day" or first >= end:
+        return [(dim, q.since, q.until)]
+    spans = [(monthly, first, end - dt.timedelta(days=1))]
+    if q.since < first:
+        spans.append((dim, q.since, first - dt.timedelta(days=1)))
+    if end <= q.until:
+        spans.append((dim, end, q.until))
+    return spans
+
+
+def _from_tally(
+    q: Question, node: str, group: str | None, dim: str, *, children: bool, columns: Sequence[str]
+) -> dict[Any, Vector]:
+    out: dict[Any, Vector] = {}
+    measures = {c: Sum(c) for c in columns}
     field = {"value": "value", "day": "day", "child": "area_path"}.get(group or "")
-    if field is None:
-        return {None: qs.aggregate(**measures)}
-    return {row.pop(field): row for row in qs.order_by().values(field).annotate(**measures)}
+    for name, first, last in _spans(q, dim, group):
+        qs = Tally.objects.filter(dim=name, day__gte=first, day__lte=last)
+        qs = qs.filter(parent=node) if children else qs.filter(area_path=node)
+        if q.org_value is not None:
+            qs = qs.filter(value=q.org_value)
+        if field is None:
+            rows: list[tuple[Any, Vector]] = [(None, qs.aggregate(**measures))]
+        else:
+            rows = [(row.pop(field), row) for row in qs.order_by().values(field).annotate(**measures)]
+        for key, v in rows:
+            into = out.setdefault(key, {})
+            for c, n in v.items():
+                into[c] = into.get(c, 0) + (n or 0)
+    return out
 
 
 def _direct(q: Question, node: str, group: str | None, dim: str) -> dict[Any, Vector]:
@@ -263,10 +291,10 @@ def summary(q: Question) -> dict[str, Any]:
     if q.organisation is None:
         codes = dict(Category.objects.values_list("pk", "code"))
         for name in ("channel", "category", "status", "level"):
-            counts = sums(q, "value", dim=name)
+            counts = sums(q, "value", dim=name, columns=("n",))
             label = (lambda v: codes.get(int(v), v)) if name == "category" else str
             out[f"by_{name}"] = {label(k): v["n"] for k, v in sorted(counts.items())}
-    out["by_day"] = {str(k): v["n"] for k, v in sorted(sums(q, "day").items())}
+    out["by_day"] = {str(k): v["n"] for k, v in sorted(sums(q, "day", columns=("n",)).items())}
     return out
 
 
