@@ -264,3 +264,14 @@ def test_exports_as_csv_and_excel_with_headings_in_the_request_language(
         )
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "Matters" in shared + sheet
+
+
+def test_a_county_summary_is_a_handful_of_rollup_queries(
+    desk: Desk, people: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    generate.generate(count=80, seed=2, days=5)
+    today = dt.date.today()
+    q = stats.ask(people["county"], since=today - dt.timedelta(days=400), until=today)
+    with django_assert_max_num_queries(7):
+        out = stats.summary(q)
+    assert out["total"] == 80
