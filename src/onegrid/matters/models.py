@@ -483,6 +483,9 @@ class Tally(models.Model):
     value = models.CharField(max_length=64)
 
     objects = ScopedManager["Tally"]()
+    # An area move changes which ancestors a matter counts under, beyond rewriting paths: the rollup
+    # is recomputed instead (``onegrid matters rebuild-stats``), see docs/decisions/0004.
+    rewrite_paths_on_move = False
 
     class Meta:
         verbose_name = _("statistics rollup row")
