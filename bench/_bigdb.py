@@ -66,6 +66,7 @@ def database(engine: str, count: int, seed: int) -> Iterator[str]:
             for old in CACHE.glob(f"stats-{count}-{seed}.sqlite3*"):
                 old.unlink()
             _build(url, count, seed, marker)
+        _onegrid(url, "migrate", "-v0")  # a cached database gets the project's newer migrations
         yield url
         return
     data = CACHE / f"pg-stats-{count}-{seed}"
@@ -98,6 +99,7 @@ def database(engine: str, count: int, seed: int) -> Iterator[str]:
     try:
         if not marker.exists():
             _build(url, count, seed, marker)
+        _onegrid(url, "migrate", "-v0")
         yield url
     finally:
         as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])

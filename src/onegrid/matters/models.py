@@ -493,7 +493,10 @@ class Tally(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dim", "area_path", "value", "day"], name="tally_key"),
         ]
-        indexes = [models.Index(fields=["dim", "parent", "day"], name="tally_children")]
+        indexes = [
+            models.Index(fields=["dim", "parent", "day"], name="tally_children"),
+            models.Index(fields=["dim", "area_path", "day"], name="tally_node_days"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.area_path} {self.dim}={self.value}: {getattr(self, 'n', 0)}"

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext
 
 from onegrid.access.models import Organisation
@@ -155,7 +156,12 @@ def _tally_holds(node: str, dim: str, *, children: bool) -> bool:
 
 
 def sums(
-    q: Question, group: str | None, *, dim: str = "", columns: Sequence[str] = rollup.COLUMNS
+    q: Question,
+    group: str | None,
+    *,
+    dim: str = "",
+    columns: Sequence[str] = rollup.COLUMNS,
+    memo: dict[str, list[tuple[rollup.State, Vector]]] | None = None,
 ) -> dict[Any, Vector]:
     """Summed measures per group key: None (one total), "value" of ``dim``, "day", or "child" (the
     child node of the asked node). Answers from the rollup where it holds the question."""
@@ -171,7 +177,7 @@ def sums(
         if _tally_holds(node, dim, children=children):
             part = _from_tally(q, node, group, dim, children=children, columns=columns)
         else:
-            part = _direct(q, node, group, dim)
+            part = _direct(q, node, group, dim, memo=memo)
         for key, v in part.items():
             into = out.setdefault(key, {})
             for c, n in v.items():
@@ -217,51 +223,25 @@ def _from_tally(
     return out
 
 
-def _direct(q: Question, node: str, group: str | None, dim: str) -> dict[Any, Vector]:
-    """The same sums computed from the matters of ``node`` (for nodes below the rollup)."""
-    tz = rollup.zone()
-    start = dt.datetime.combine(q.since, dt.time.min, tz)
-    end = dt.datetime.combine(q.until + dt.timedelta(days=1), dt.time.min, tz)
-    qs = Matter.objects.filter(
-        merged_into__isnull=True, received_at__gte=start, received_at__lt=end, area_path__startswith=node
-    )
-    if q.organisation is not None:
-        qs = qs.filter(owner=q.organisation)
-    ids = qs.values("pk")
-    scores = dict(Rating.objects.filter(matter__in=ids).values_list("matter_id", "score"))
-    calls: dict[int, Vector] = {}
-    for row in (
-        FollowUpCall.objects.filter(matter__in=ids, reached=True)
-        .values("matter_id")
-        .annotate(
-            calls=Count("pk"),
-            calls_solved=Count("pk", filter=Q(solved=True)),
-            calls_satisfied=Count("pk", filter=Q(satisfaction__in=rollup.SATISFIED)),
-        )
-    ):
-        calls[row["matter_id"]] = {k: row[k] for k in ("calls", "calls_solved", "calls_satisfied")}
+def _direct(
+    q: Question,
+    node: str,
+    group: str | None,
+    dim: str,
+    *,
+    memo: dict[str, list[tuple[rollup.State, Vector]]] | None = None,
+) -> dict[Any, Vector]:
+    """The same sums computed from the matters of ``node`` (for nodes below the rollup); ``memo`` keeps
+    the matters read for one answer, so its several groupings read them once."""
+    if memo is not None and node in memo:
+        rows = memo[node]
+    else:
+        rows = _node_matters(q, node)
+        if memo is not None:
+            memo[node] = rows
     depth = rollup._depth(node)
     out: dict[Any, Vector] = {}
-    for m in qs.only(
-        "pk",
-        "received_at",
-        "area_path",
-        "channel",
-        "category_id",
-        "status",
-        "owner_id",
-        "owner_level",
-        "accept_on_time",
-        "resolve_on_time",
-        "closed_at",
-        "merged_into_id",
-    ).iterator(chunk_size=5000):
-        s = rollup.State.of(m)
-        v = rollup.own_measures(s)
-        if m.pk in scores:
-            v = rollup._plus(v, rollup.rating_measures(scores[m.pk]))
-        if m.pk in calls:
-            v = rollup._plus(v, calls[m.pk])
+    for s, v in rows:
         if group == "child":
             chain = rollup.ancestors(s.area_path)
             if len(chain) <= depth + 1:
@@ -279,22 +259,85 @@ def _direct(q: Question, node: str, group: str | None, dim: str) -> dict[Any, Ve
     return out
 
 
+def _node_matters(q: Question, node: str) -> list[tuple[rollup.State, Vector]]:
+    """Each counted matter of ``node`` in the period with its measures."""
+    # The node's matters by a range on the path (not LIKE, which SQLite cannot take to an index); the
+    # days are compared on the local date, which no index serves, so the planners read the path index
+    # (a node below a county holds few matters) rather than a province-wide day range.
+    qs = (
+        Matter.objects.filter(  # merged duplicates are skipped below: "IS NULL" lures SQLite to its FK index
+            area_path__gte=node,
+            area_path__lt=node[:-1] + "0",  # "0" follows "/": every path below node sorts before it
+        )
+        .annotate(local_day=TruncDate("received_at", tzinfo=rollup.zone()))
+        .filter(local_day__gte=q.since, local_day__lte=q.until)
+        .order_by()
+    )
+    if q.organisation is not None:
+        qs = qs.filter(owner=q.organisation)
+    matters = list(
+        qs.only(
+            "pk",
+            "received_at",
+            "area_path",
+            "channel",
+            "category_id",
+            "status",
+            "owner_id",
+            "owner_level",
+            "accept_on_time",
+            "resolve_on_time",
+            "closed_at",
+            "merged_into_id",
+        )
+    )
+    ids = [m.pk for m in matters if m.merged_into_id is None]
+    scores: dict[int, int] = {}
+    calls: dict[int, Vector] = {}
+    for i in range(0, len(ids), 5000):
+        part = ids[i : i + 5000]
+        scores.update(Rating.objects.filter(matter_id__in=part).values_list("matter_id", "score"))
+        for row in (
+            FollowUpCall.objects.filter(matter_id__in=part, reached=True)
+            .values("matter_id")
+            .annotate(
+                calls=Count("pk"),
+                calls_solved=Count("pk", filter=Q(solved=True)),
+                calls_satisfied=Count("pk", filter=Q(satisfaction__in=rollup.SATISFIED)),
+            )
+        ):
+            calls[row["matter_id"]] = {k: row[k] for k in ("calls", "calls_solved", "calls_satisfied")}
+    rows: list[tuple[rollup.State, Vector]] = []
+    for m in matters:
+        s = rollup.State.of(m)
+        if s.merged:
+            continue
+        v = rollup.own_measures(s)
+        if m.pk in scores:
+            v = rollup._plus(v, rollup.rating_measures(scores[m.pk]))
+        if m.pk in calls:
+            v = rollup._plus(v, calls[m.pk])
+        rows.append((s, v))
+    return rows
+
+
 # ------------------------------------------------------------------------------------- answers
 
 
 def summary(q: Question) -> dict[str, Any]:
     """The figures of the question, with counts by channel, category, status, level and day."""
-    total = sums(q, None).get(None, {})
+    memo: dict[str, list[tuple[rollup.State, Vector]]] = {}
+    total = sums(q, None, memo=memo).get(None, {})
     out: dict[str, Any] = {"period": {"since": q.since, "until": q.until}, "areas": list(q.nodes)}
     out["organisation"] = q.organisation.code if q.organisation else None
     out.update(figures(total))
     if q.organisation is None:
         codes = dict(Category.objects.values_list("pk", "code"))
         for name in ("channel", "category", "status", "level"):
-            counts = sums(q, "value", dim=name, columns=("n",))
+            counts = sums(q, "value", dim=name, columns=("n",), memo=memo)
             label = (lambda v: codes.get(int(v), v)) if name == "category" else str
             out[f"by_{name}"] = {label(k): v["n"] for k, v in sorted(counts.items())}
-    out["by_day"] = {str(k): v["n"] for k, v in sorted(sums(q, "day", columns=("n",)).items())}
+    out["by_day"] = {str(k): v["n"] for k, v in sorted(sums(q, "day", columns=("n",), memo=memo).items())}
     return out
 
 
