@@ -46,6 +46,8 @@ def _measure(url: str, runs: int, direct_runs: int) -> dict[str, Any]:
     from onegrid.matters import rollup, stats
     from onegrid.matters.models import Matter, Tally
 
+    with connection.cursor() as cursor:  # planner statistics for indexes added since the load
+        cursor.execute("ANALYZE matters_tally")
     last = Tally.objects.filter(dim="").aggregate(m=Max("day"))["m"]
     since = last - dt.timedelta(days=364)
     province = Area.objects.get(level=Level.PROVINCE).path

@@ -491,12 +491,10 @@ class Tally(models.Model):
         verbose_name = _("statistics rollup row")
         verbose_name_plural = _("statistics rollup")
         constraints = [
-            models.UniqueConstraint(fields=["dim", "area_path", "value", "day"], name="tally_key"),
+            # also the index of a node's rows over a period: (dim, node) then the day range
+            models.UniqueConstraint(fields=["dim", "area_path", "day", "value"], name="tally_key"),
         ]
-        indexes = [
-            models.Index(fields=["dim", "parent", "day"], name="tally_children"),
-            models.Index(fields=["dim", "area_path", "day"], name="tally_node_days"),
-        ]
+        indexes = [models.Index(fields=["dim", "parent", "day"], name="tally_children")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.area_path} {self.dim}={self.value}: {getattr(self, 'n', 0)}"

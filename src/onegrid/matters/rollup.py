@@ -245,7 +245,7 @@ def add_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, many: boo
     names = ", ".join(q(c) for c in (*KEY, *columns))
     width = len(KEY) + len(columns)
     updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in columns)
-    conflict = f"ON CONFLICT ({q('dim')}, {q('area_path')}, {q('value')}, {q('day')}) DO UPDATE SET {updates}"
+    conflict = f"ON CONFLICT ({q('dim')}, {q('area_path')}, {q('day')}, {q('value')}) DO UPDATE SET {updates}"
     adapt = connection.ops.adapt_datefield_value
     prepared = [[adapt(r[0]), *r[1:]] for r in rows]
     if not prepared:
