@@ -48,6 +48,7 @@ SATISFIED = ("satisfied", "basic")
 EDGES: tuple[float, ...] = tuple(2 ** (k / 3) for k in range(HISTOGRAM - 1))
 COLUMNS = (*MEASURES, *BUCKETS)
 KEY = ("day", "depth", "area_path", "parent", "dim", "value")
+BATCH = 400  # rows per bulk statement: 400 × 54 parameters stays under SQLite's 32,766
 
 Vector = dict[str, int]
 Key = tuple[dt.date, str, str, str]  # day, node path, dim, value
@@ -252,9 +253,11 @@ def add_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, many: boo
         return 0
     one = "(" + ", ".join(["%s"] * width) + ")"
     with connection.cursor() as cursor:
-        if many:
-            sql = f"INSERT INTO {table} ({names}) VALUES {one} {conflict}"  # noqa: S608
-            cursor.executemany(sql, prepared)
+        if many:  # multi-row statements of BATCH rows: one round trip each instead of one per row
+            for i in range(0, len(prepared), BATCH):
+                part = prepared[i : i + BATCH]
+                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(part))} {conflict}"  # noqa: S608
+                cursor.execute(sql, [x for r in part for x in r])
         else:
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(prepared))} {conflict}"  # noqa: S608
             cursor.execute(sql, [x for r in prepared for x in r])
