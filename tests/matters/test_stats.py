@@ -193,6 +193,12 @@ def test_the_median_is_read_from_the_histogram_within_its_bucket(desk: Desk) -> 
     assert out["total"] == Matter.objects.count()
 
 
+def test_a_load_with_deferred_indexes_builds_them_again(desk: Desk) -> None:
+    made = generate.generate(count=300, seed=12, days=20, defer_indexes=True)
+    assert made.matters == Matter.objects.count() == 300
+    assert rollup.rebuild() == 300
+
+
 def test_generated_matters_have_realistic_mixes(desk: Desk) -> None:
     made = generate.generate(count=2000, seed=5, days=60)
     channels = Counter(Matter.objects.values_list("channel", flat=True))

@@ -309,6 +309,10 @@ def _drop_indexes() -> list[str]:
 
 def _restore_indexes(definitions: list[str]) -> None:
     with connection.cursor() as cursor:
+        if definitions and connection.vendor == "postgresql":
+            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: check them now, since PostgreSQL
+            # refuses CREATE INDEX on a table with pending trigger events
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in definitions:
             cursor.execute(sql)
 
