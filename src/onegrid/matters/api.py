@@ -17,7 +17,7 @@ from onegrid.kit import scope
 from onegrid.kit.crypto import mask_email, mask_name, mask_phone
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 from onegrid.kit.pagination import LimitOffset, SerialisedPage
-from onegrid.matters import attachments, feedback, intake, selectors, stats, steps, supervision
+from onegrid.matters import attachments, feedback, intake, selectors, steps, supervision
 from onegrid.matters.lifecycle import OPEN, Step
 from onegrid.matters.lifecycle import Status as MatterStatus
 from onegrid.matters.models import Event, Matter
@@ -37,6 +37,7 @@ from onegrid.matters.schemas import (
     StepIn,
     SuperviseIn,
 )
+from onegrid.matters.stats_api import router as stats_router
 
 router = Router()
 ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
@@ -352,12 +353,4 @@ def get_attachment(request: HttpRequest, number: str, attachment_id: int) -> Any
     return response
 
 
-@router.get("/stats/summary", response={200: dict[str, Any], **ERRORS}, summary="Counts and the three rates")
-def stats_summary(request: HttpRequest, since: str, until: str, area: str | None = None) -> Any:
-    actor = require(request, "matters.stats")
-    start, end = _parse_time(since), _parse_time(until)
-    if start is None:
-        raise Invalid("since must be an ISO 8601 date or time", field="since")
-    if end is None or end <= start:
-        raise Invalid("until must be an ISO 8601 date or time after since", field="until")
-    return stats.summary(actor, since=start, until=end, area=area)
+router.add_router("/stats", stats_router, tags=["statistics"])

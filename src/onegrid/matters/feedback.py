@@ -12,7 +12,7 @@ from django.utils import timezone
 from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.errors import Conflict, Forbidden, Invalid, NotFound
-from onegrid.matters import ratinglinks
+from onegrid.matters import ratinglinks, rollup
 from onegrid.matters.lifecycle import DONE, Status, Step
 from onegrid.matters.models import Event, FollowUpCall, Matter, Rating, RatingToken
 from onegrid.matters.steps import StepInput, take
@@ -36,6 +36,7 @@ def _record(matter: Matter, score: int, comment: str, via: str, actor: Any) -> R
     try:
         with transaction.atomic():
             rating = Rating.objects.create(matter=matter, score=score, comment=comment.strip(), via=via)
+            rollup.rated(matter, score)
             Event.objects.create(
                 matter=matter,
                 actor=actor if via == "app" else None,
@@ -112,6 +113,7 @@ def follow_up(
             satisfaction=satisfaction if reached else "",
             note=note,
         )
+        rollup.called(matter, call)
         Event.objects.create(
             matter=matter,
             actor=actor,

@@ -22,7 +22,7 @@ from onegrid.audit import services as audit
 from onegrid.kit import scope, validators
 from onegrid.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from onegrid.kit.geo import to_wgs84
-from onegrid.matters import catalogue, deadlines, definitions, notices, numbering, routing
+from onegrid.matters import catalogue, deadlines, definitions, notices, numbering, rollup, routing
 from onegrid.matters.lifecycle import Status
 from onegrid.matters.models import Category, Channel, Event, Matter, Priority
 
@@ -236,6 +236,7 @@ def take_in(*, actor: Any, report: Report) -> Received:
             deadlines.apply(matter, "register", now)
             suggested = _suggested_owner(matter)
             matter.save()
+            rollup.received(matter)
             event = Event.objects.create(
                 matter=matter,
                 actor=user,

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.kit.fields import BlindIndexField, EncryptedTextField
 from onegrid.kit.scope import ScopedManager
-from onegrid.matters.lifecycle import Status, Step
+from onegrid.matters.lifecycle import OPEN, Status, Step
+
+# The statuses whose deadlines the sweep watches: every open one but suspended (its clock is stopped).
+SWEPT = sorted(s.value for s in OPEN if s != Status.SUSPENDED)
+# The sweep's work lists: matters with a running clock whose mark for the running stage is still to be
+# emitted. Used as the partial indexes' conditions and repeated in the sweep's queries; no literals, so
+# SQLite's planner can prove a query implies them (it compares bound parameters to no literal).
+SWEEP_WARNING = Q(warn_at__isnull=False) & ~Q(warned_stage=F("stage"))
+SWEEP_OVERDUE = Q(due_at__isnull=False) & ~Q(overdue_stage=F("stage"))
 
 
 class Channel(models.TextChoices):
@@ -178,6 +186,18 @@ class Matter(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "received_at"]),
             models.Index(fields=["area_path", "received_at"]),
+            # The deadline sweep's work lists: only open matters whose mark for the running stage is
+            # still due sit in these (a few thousand out of tens of millions), so a sweep reads no more.
+            models.Index(
+                fields=["warn_at"],
+                condition=SWEEP_WARNING,
+                name="matter_warning_due",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=SWEEP_OVERDUE,
+                name="matter_overdue_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -494,6 +514,63 @@ class FollowFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# Close-time histogram of the statistics rollup: bucket 0 is under one hour, bucket k (1..HISTOGRAM-2)
+# is [2^((k-1)/3), 2^(k/3)) hours, the last is 2^((HISTOGRAM-2)/3) hours (2,048 h, 85 days) and more.
+HISTOGRAM = 35
+MEASURES = (
+    "n",
+    "accepted",
+    "accepted_on_time",
+    "judged",
+    "resolved_on_time",
+    "closed",
+    "closed_local",
+    "ratings",
+    "ratings_ok",
+    "ratings_good",
+    "calls",
+    "calls_solved",
+    "calls_satisfied",
+)
+BUCKETS = tuple(f"h{k:02d}" for k in range(HISTOGRAM))
+
+
+class Tally(models.Model):
+    """Statistics rollup (统计汇总): the matters received on ``day`` (Asia/Shanghai) under the area whose path is ``area_path``,
+    whole (``dim`` = "") or split by one dimension (channel, category, status, org, level) with its
+    ``value``, as sums kept exactly in step with the matters in the same transaction as every change.
+    Nodes are the whole net (depth 0) down to counties with every dimension, townships with totals
+    only; below that the statistics read the matters themselves. See docs/decisions/0004."""
+
+    day = models.DateField()
+    depth = models.PositiveSmallIntegerField()
+    area_path = models.CharField(max_length=255)  # the node; "/" is the whole net
+    parent = models.CharField(max_length=255)  # the node's parent ("" for the whole net)
+    dim = models.CharField(max_length=10)
+    value = models.CharField(max_length=64)
+
+    objects = ScopedManager["Tally"]()
+    # An area move changes which ancestors a matter counts under, beyond rewriting paths: the rollup
+    # is recomputed instead (``onegrid matters rebuild-stats``), see docs/decisions/0004.
+    rewrite_paths_on_move = False
+
+    class Meta:
+        verbose_name = _("statistics rollup row")
+        verbose_name_plural = _("statistics rollup")
+        constraints = [
+            # also the index of a node's rows over a period: (dim, node) then the day range
+            models.UniqueConstraint(fields=["dim", "area_path", "day", "value"], name="tally_key"),
+        ]
+        indexes = [models.Index(fields=["dim", "parent", "day"], name="tally_children")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} {self.dim}={self.value}: {getattr(self, 'n', 0)}"
+
+
+for _name in (*MEASURES, *BUCKETS):
+    Tally.add_to_class(_name, models.IntegerField(default=0, db_default=0))
 
 
 __all__ = ["Step"]

@@ -21,7 +21,7 @@ from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.errors import Conflict, Forbidden, Invalid
-from onegrid.matters import deadlines, notices, routing
+from onegrid.matters import deadlines, notices, rollup, routing
 from onegrid.matters.lifecycle import (
     DONE,
     PUBLIC_WORDS,
@@ -152,6 +152,7 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
         if stage != locked.stage or step in {Step.DISPATCH, Step.TRANSFER, Step.ESCALATE, Step.REOPEN}:
             deadlines.apply(locked, stage, now)
         locked.save()
+        rollup.restate(locked, before)
         follow_outcome(locked, now)
         Event.objects.create(
             matter=locked,

@@ -13,7 +13,7 @@ from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.calendars import calendar_for
 from onegrid.kit.errors import Conflict, Forbidden, Invalid
-from onegrid.matters import notices
+from onegrid.matters import notices, rollup
 from onegrid.matters.lifecycle import OPEN, Status
 from onegrid.matters.models import Assist, Event, ExtensionRequest, Matter, SupervisionOrder
 from onegrid.matters.steps import member_of
@@ -163,6 +163,7 @@ def merge(*, actor: Any, duplicate: Matter, into: Matter, note: str = "") -> Mat
         before = audit_registry.snapshot(locked)
         locked.merged_into = into
         locked.save(update_fields=["merged_into", "updated_at"])
+        rollup.restate(locked, before)
         Matter.objects.filter(merged_into=locked).update(merged_into=into)
         _event(
             locked,

@@ -7,13 +7,12 @@ from __future__ import annotations
 import contextlib
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from onegrid.kit.errors import Conflict
 from onegrid.matters import deadlines, notices
-from onegrid.matters.lifecycle import OPEN, Status, Step
-from onegrid.matters.models import Event, Matter
+from onegrid.matters.lifecycle import Step
+from onegrid.matters.models import SWEEP_OVERDUE, SWEEP_WARNING, SWEPT, Event, Matter
 from onegrid.matters.steps import StepInput, take
 
 BATCH = 500
@@ -26,13 +25,15 @@ def _claim(pk: int, column: str, stage: str) -> bool:
 
 
 def sweep() -> int:
-    """One pass; returns how many warnings and overdue marks it emitted."""
+    """One pass; returns how many warnings and overdue marks it emitted. Its two work lists read the
+    partial indexes ``matter_warning_due`` and ``matter_overdue_due``, which hold only the open
+    matters whose mark for the running stage is still to be emitted: the cost follows the matters
+    falling due, not the size of the table."""
     now = timezone.now()
     emitted = 0
-    open_ = [s.value for s in OPEN if s != Status.SUSPENDED]
     warn = (
-        Matter.objects.filter(status__in=open_, warn_at__lte=now)
-        .exclude(warned_stage=F("stage"))
+        Matter.objects.filter(SWEEP_WARNING, status__in=SWEPT, warn_at__lte=now)
+        .order_by("warn_at")
         .values_list("pk", "stage")[:BATCH]
     )
     for pk, stage in list(warn):
@@ -51,8 +52,8 @@ def sweep() -> int:
                 notices.announce(matter, "warning", to="owner", note=f"the {stage} deadline is near")
                 emitted += 1
     late = (
-        Matter.objects.filter(status__in=open_, due_at__lt=now)
-        .exclude(overdue_stage=F("stage"))
+        Matter.objects.filter(SWEEP_OVERDUE, status__in=SWEPT, due_at__lt=now)
+        .order_by("due_at")
         .values_list("pk", "stage")[:BATCH]
     )
     for pk, stage in list(late):

@@ -1,0 +1,491 @@
+"""The statistics rollup (统计汇总), write side: every matter adds its contribution to the ``Tally`` rows
+of its day, its area's ancestors and each dimension, in the transaction that changes it.
+
+Contract:
+
+* a matter contributes ``n`` = 1 and its measures (on-time flags, closed, closed at township level or
+  below, close-time bucket, rating, follow-up calls) to one row per (node, dimension) — see ``keys`` —
+  unless it is merged into another one (merged matters are counted once, in the primary);
+* ``received`` / ``restate`` / ``rated`` / ``called`` are called by intake, steps, merging and
+  feedback after their writes, inside their transaction; each issues one INSERT … ON CONFLICT DO UPDATE
+  that adds the difference (plus, for ``restate`` when the key moved, one read of the matter's rating
+  and calls), so the rollup equals ``rebuild()`` at every commit;
+* bulk loads (the generator, ``rebuild``) go through ``tally`` on numpy columns and ``add_rows``.
+
+The rollup is additive: a row whose matters all moved on keeps n = 0 and is ignored by readers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from numpy.typing import NDArray
+
+from onegrid.matters.lifecycle import Status
+from onegrid.matters.models import BUCKETS, HISTOGRAM, MEASURES, Channel, FollowUpCall, Matter, Rating, Tally
+
+TOWNSHIP_DEPTH = 4  # owner level counted as "resolved at township or village level" (and below)
+FULL_DEPTH = 3  # every dimension from the whole net down to counties
+TOTAL_DEPTH = 4  # totals only for townships (the children of a county)
+DIMS = ("", "channel", "category", "status", "org", "level")
+# Organisations are many (a province has thousands): their rows are also kept per calendar month
+# (``day`` = the month's first day) so a year by organisation reads twelve months and the ragged ends.
+MONTHLY = {"org": "org/m"}
+CHANNELS: tuple[str, ...] = tuple(Channel.values)
+STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
+SATISFIED = ("satisfied", "basic")
+# Upper edges (hours) of buckets 0..HISTOGRAM-2; the last bucket is open.
+EDGES: tuple[float, ...] = tuple(2 ** (k / 3) for k in range(HISTOGRAM - 1))
+COLUMNS = (*MEASURES, *BUCKETS)
+KEY = ("day", "depth", "area_path", "parent", "dim", "value")
+BATCH = 400  # rows per bulk statement: 400 × 54 parameters stays under SQLite's 32,766
+
+Vector = dict[str, int]
+Key = tuple[dt.date, str, str, str]  # day, node path, dim, value
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_of(moment: dt.datetime) -> dt.date:
+    """The statistics day of a moment: its date in the configured time zone."""
+    return moment.astimezone(zone()).date()
+
+
+def bucket(hours: float) -> int:
+    """The close-time bucket of a duration in hours (see models.HISTOGRAM)."""
+    return bisect.bisect_right(EDGES, max(hours, 0.0))
+
+
+def bucket_bounds(k: int) -> tuple[float, float]:
+    """[low, high) hours of bucket ``k``; the last bucket's high is infinite."""
+    low = 0.0 if k == 0 else EDGES[k - 1]
+    return low, (EDGES[k] if k < len(EDGES) else math.inf)
+
+
+def ancestors(path: str) -> list[str]:
+    """ "/a/b/c/" → ["/", "/a/", "/a/b/", "/a/b/c/"]: the node at each depth, the whole net first."""
+    codes = [c for c in path.strip("/").split("/") if c]
+    return ["/"] + ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+def _depth(node: str) -> int:
+    return node.count("/") - 1 if node != "/" else 0
+
+
+def parent_of(node: str) -> str:
+    if node == "/":
+        return ""
+    return node[: node.rstrip("/").rfind("/") + 1]
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """What of a matter the rollup depends on."""
+
+    day: dt.date
+    area_path: str
+    channel: str
+    category: int
+    status: str
+    owner: int | None
+    owner_level: int | None
+    accept_on_time: bool | None
+    resolve_on_time: bool | None
+    closed_hours: float | None
+    merged: bool
+
+    @classmethod
+    def of(cls, m: Matter) -> State:
+        return cls(
+            day=day_of(m.received_at),
+            area_path=m.area_path,
+            channel=m.channel,
+            category=m.category_id,
+            status=str(m.status),
+            owner=m.owner_id,
+            owner_level=m.owner_level,
+            accept_on_time=m.accept_on_time,
+            resolve_on_time=m.resolve_on_time,
+            closed_hours=(m.closed_at - m.received_at).total_seconds() / 3600 if m.closed_at else None,
+            merged=m.merged_into_id is not None,
+        )
+
+    @classmethod
+    def of_snapshot(cls, s: Mapping[str, Any]) -> State:
+        """From an audit snapshot (``audit.registry.snapshot``) taken before a change."""
+        received = dt.datetime.fromisoformat(s["received_at"])
+        closed = dt.datetime.fromisoformat(s["closed_at"]) if s.get("closed_at") else None
+        return cls(
+            day=day_of(received),
+            area_path=s["area_path"],
+            channel=s["channel"],
+            category=int(s["category"]),
+            status=str(s["status"]),
+            owner=s.get("owner"),
+            owner_level=s.get("owner_level"),
+            accept_on_time=s.get("accept_on_time"),
+            resolve_on_time=s.get("resolve_on_time"),
+            closed_hours=(closed - received).total_seconds() / 3600 if closed else None,
+            merged=s.get("merged_into") is not None,
+        )
+
+
+def dim_value(s: State, dim: str) -> str:
+    """The value a matter has in dimension ``dim`` ("" for the totals)."""
+    if dim == "channel":
+        return s.channel
+    if dim == "category":
+        return str(s.category)
+    if dim == "status":
+        return s.status
+    if dim == "org":
+        return str(s.owner) if s.owner else ""
+    if dim == "level":
+        return str(s.owner_level) if s.owner_level else ""
+    return ""
+
+
+def keys(s: State) -> list[Key]:
+    """(day, node, dim, value) of every row the matter counts in."""
+    out = []
+    month = s.day.replace(day=1)
+    for depth, node in enumerate(ancestors(s.area_path)[: TOTAL_DEPTH + 1]):
+        for dim in DIMS if depth <= FULL_DEPTH else ("",):
+            value = dim_value(s, dim)
+            out.append((s.day, node, dim, value))
+            if dim in MONTHLY:
+                out.append((month, node, MONTHLY[dim], value))
+    return out
+
+
+def own_measures(s: State) -> Vector:
+    """The measures that come from the matter's own columns."""
+    v: Vector = {"n": 1}
+    if s.accept_on_time is not None:
+        v["accepted"] = 1
+        v["accepted_on_time"] = int(s.accept_on_time)
+    if s.resolve_on_time is not None:
+        v["judged"] = 1
+        v["resolved_on_time"] = int(s.resolve_on_time)
+    if s.closed_hours is not None:
+        v["closed"] = 1
+        if s.owner_level is not None and s.owner_level >= TOWNSHIP_DEPTH:
+            v["closed_local"] = 1
+        v[BUCKETS[bucket(s.closed_hours)]] = 1
+    return v
+
+
+def rating_measures(score: int) -> Vector:
+    return {"ratings": 1, "ratings_ok": int(score >= 3), "ratings_good": int(score >= 4)}
+
+
+def call_measures(reached: bool, solved: bool | None, satisfaction: str) -> Vector:
+    if not reached:
+        return {}
+    return {"calls": 1, "calls_solved": int(bool(solved)), "calls_satisfied": int(satisfaction in SATISFIED)}
+
+
+def feedback_of(matter_id: int) -> Vector:
+    """The rating and follow-up call measures of one matter (two indexed reads)."""
+    v: Vector = {}
+    score = Rating.objects.filter(matter_id=matter_id).values_list("score", flat=True).first()
+    if score is not None:
+        v.update(rating_measures(score))
+    calls = FollowUpCall.objects.filter(matter_id=matter_id, reached=True).aggregate(
+        calls=Count("pk"),
+        calls_solved=Count("pk", filter=Q(solved=True)),
+        calls_satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
+    )
+    v.update({k: n for k, n in calls.items() if n})
+    return v
+
+
+def _plus(a: Vector, b: Vector, sign: int = 1) -> Vector:
+    out = dict(a)
+    for k, n in b.items():
+        out[k] = out.get(k, 0) + sign * n
+    return out
+
+
+def _deltas(s: State, v: Vector, sign: int, into: dict[Key, Vector]) -> None:
+    if s.merged:
+        return
+    for key in keys(s):
+        into[key] = _plus(into.get(key, {}), v, sign)
+
+
+def _apply(deltas: Mapping[Key, Vector]) -> None:
+    """Add ``deltas`` to their rows in one statement (rows are created as needed)."""
+    columns = sorted({c for v in deltas.values() for c, n in v.items() if n}, key=COLUMNS.index)
+    rows = [
+        (day, _depth(node), node, parent_of(node), dim, value, *(v.get(c, 0) for c in columns))
+        for (day, node, dim, value), v in deltas.items()
+        if any(v.get(c, 0) for c in columns)
+    ]
+    if rows:
+        add_rows(columns, rows)
+
+
+def add_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, many: bool = False) -> int:
+    """INSERT rows of (KEY..., ``columns``...) adding the measures to rows that exist. ``many``: one
+    executemany of single-row statements (bulk loads) instead of one multi-row statement."""
+    table = connection.ops.quote_name(Tally._meta.db_table)
+    q = connection.ops.quote_name
+    names = ", ".join(q(c) for c in (*KEY, *columns))
+    width = len(KEY) + len(columns)
+    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in columns)
+    conflict = f"ON CONFLICT ({q('dim')}, {q('area_path')}, {q('day')}, {q('value')}) DO UPDATE SET {updates}"
+    adapt = connection.ops.adapt_datefield_value
+    prepared = [[adapt(r[0]), *r[1:]] for r in rows]
+    if not prepared:
+        return 0
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    with connection.cursor() as cursor:
+        if many:  # multi-row statements of BATCH rows: one round trip each instead of one per row
+            for i in range(0, len(prepared), BATCH):
+                part = prepared[i : i + BATCH]
+                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(part))} {conflict}"  # noqa: S608
+                cursor.execute(sql, [x for r in part for x in r])
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(prepared))} {conflict}"  # noqa: S608
+            cursor.execute(sql, [x for r in prepared for x in r])
+    return len(prepared)
+
+
+# ------------------------------------------------------------------------------------------ hooks
+
+
+def received(matter: Matter) -> None:
+    """Count a matter just taken in (call after it is saved, in the same transaction)."""
+    s = State.of(matter)
+    deltas: dict[Key, Vector] = {}
+    _deltas(s, own_measures(s), 1, deltas)
+    _apply(deltas)
+
+
+def restate(matter: Matter, before: Mapping[str, Any]) -> None:
+    """Move a matter's contribution from its state in ``before`` (its audit snapshot taken before the
+    change) to its saved state now."""
+    old, new = State.of_snapshot(before), State.of(matter)
+    if old == new:
+        return
+    feedback = feedback_of(matter.pk) if (keys(old) != keys(new) or old.merged != new.merged) else {}
+    deltas: dict[Key, Vector] = {}
+    _deltas(old, _plus(own_measures(old), feedback), -1, deltas)
+    _deltas(new, _plus(own_measures(new), feedback), 1, deltas)
+    _apply(deltas)
+
+
+def rated(matter: Matter, score: int) -> None:
+    """Count a rating just recorded for ``matter``."""
+    deltas: dict[Key, Vector] = {}
+    _deltas(State.of(matter), rating_measures(score), 1, deltas)
+    _apply(deltas)
+
+
+def called(matter: Matter, call: FollowUpCall) -> None:
+    """Count a follow-up call just recorded for ``matter``."""
+    deltas: dict[Key, Vector] = {}
+    _deltas(State.of(matter), call_measures(call.reached, call.solved, call.satisfaction), 1, deltas)
+    _apply(deltas)
+
+
+# ------------------------------------------------------------------------------------- bulk path
+
+
+@dataclass(slots=True)
+class Columns:
+    """Matters as numpy columns (one entry per matter, merged ones already left out)."""
+
+    day: NDArray[np.int64]  # days since 1970-01-01 in the configured time zone
+    area: NDArray[np.int64]  # index into the list of area paths handed to ``tally``
+    channel: NDArray[np.int64]  # index into CHANNELS
+    category: NDArray[np.int64]
+    status: NDArray[np.int64]  # index into STATUSES
+    owner: NDArray[np.int64]  # 0: none
+    level: NDArray[np.int64]  # 0: none
+    accept: NDArray[np.int8]  # -1 unknown, 0 late, 1 on time
+    resolve: NDArray[np.int8]
+    closed_hours: NDArray[np.float64]  # NaN: not closed
+    rating: NDArray[np.int8]  # 0: none
+    calls: NDArray[np.int64]
+    calls_solved: NDArray[np.int64]
+    calls_satisfied: NDArray[np.int64]
+
+
+def _measure_matrix(c: Columns) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    closed = ~np.isnan(c.closed_hours)
+    m = np.stack(
+        [
+            np.ones(len(c.day), dtype=np.int64),
+            c.accept >= 0,
+            c.accept == 1,
+            c.resolve >= 0,
+            c.resolve == 1,
+            closed,
+            closed & (c.level >= TOWNSHIP_DEPTH),
+            c.rating > 0,
+            c.rating >= 3,
+            c.rating >= 4,
+            c.calls,
+            c.calls_solved,
+            c.calls_satisfied,
+        ],
+        axis=1,
+    ).astype(np.int64)
+    hours = np.where(closed, c.closed_hours, 0.0)
+    buckets = np.where(closed, np.searchsorted(np.array(EDGES), np.maximum(hours, 0.0), side="right"), -1)
+    return m, buckets.astype(np.int64)
+
+
+def _label(dim: str, v: int) -> str:
+    if dim == "channel":
+        return CHANNELS[v]
+    if dim == "status":
+        return STATUSES[v]
+    if dim == "category":
+        return str(v)
+    if dim in ("org", "level"):
+        return str(v) if v else ""
+    return ""
+
+
+def tally(c: Columns, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """Rollup rows (KEY..., COLUMNS...) of the matters in ``c``, each key once."""
+    epoch = dt.date(1970, 1, 1)
+    nodes: dict[str, int] = {}
+    anc = np.full((len(paths), TOTAL_DEPTH + 1), -1, dtype=np.int64)
+    for i, path in enumerate(paths):
+        for depth, node in enumerate(ancestors(path)[: TOTAL_DEPTH + 1]):
+            anc[i, depth] = nodes.setdefault(node, len(nodes))
+    names = list(nodes)
+    m, b = _measure_matrix(c)
+    months = (c.day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64)
+    values = {
+        "": np.zeros(len(c.day), dtype=np.int64),
+        "channel": c.channel,
+        "category": c.category,
+        "status": c.status,
+        "org": c.owner,
+        "level": c.level,
+    }
+    for depth in range(TOTAL_DEPTH + 1):
+        node = anc[c.area, depth]
+        keep = node >= 0
+        if not keep.any():
+            continue
+        grains = [(d, d, c.day) for d in (DIMS if depth <= FULL_DEPTH else ("",))]
+        grains += [(d, m, months) for d, m in MONTHLY.items() if depth <= FULL_DEPTH]
+        for source, dim, days in grains:
+            key = (days[keep] << 42) | (node[keep] << 22) | values[source][keep]
+            uniq, inv = np.unique(key, return_inverse=True)
+            sums = np.stack(
+                [np.bincount(inv, weights=m[keep, k], minlength=len(uniq)) for k in range(m.shape[1])], axis=1
+            ).astype(np.int64)
+            bk = b[keep]
+            closed = bk >= 0
+            hist = (
+                np.bincount(inv[closed] * HISTOGRAM + bk[closed], minlength=len(uniq) * HISTOGRAM)
+                .reshape(len(uniq), HISTOGRAM)
+                .astype(np.int64)
+            )
+            for j, k in enumerate(uniq.tolist()):
+                path = names[(k >> 22) & ((1 << 20) - 1)]
+                yield (
+                    epoch + dt.timedelta(days=k >> 42),
+                    depth,
+                    path,
+                    parent_of(path),
+                    dim,
+                    _label(source, k & ((1 << 22) - 1)),
+                    *sums[j].tolist(),
+                    *hist[j].tolist(),
+                )
+
+
+def rebuild(*, chunk: int = 200_000) -> int:
+    """Recompute the whole rollup from the matters (repair, or after a bulk load without it).
+    Runs in one transaction; returns the number of matters counted."""
+    tz = zone()
+    paths: dict[str, int] = {}
+    counted = 0
+    with transaction.atomic():
+        Tally.objects.all().delete()
+        last = 0
+        while True:
+            rows = list(
+                Matter.objects.filter(pk__gt=last, merged_into__isnull=True)
+                .order_by("pk")
+                .values_list(
+                    "pk",
+                    "received_at",
+                    "area_path",
+                    "channel",
+                    "category_id",
+                    "status",
+                    "owner_id",
+                    "owner_level",
+                    "accept_on_time",
+                    "resolve_on_time",
+                    "closed_at",
+                )[:chunk]
+            )
+            if not rows:
+                break
+            first, last = rows[0][0], rows[-1][0]
+            scores = dict(
+                Rating.objects.filter(matter_id__gte=first, matter_id__lte=last).values_list(
+                    "matter_id", "score"
+                )
+            )
+            calls = {
+                r["matter_id"]: r
+                for r in FollowUpCall.objects.filter(matter_id__gte=first, matter_id__lte=last, reached=True)
+                .values("matter_id")
+                .annotate(
+                    n=Count("pk"),
+                    solved=Count("pk", filter=Q(solved=True)),
+                    satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
+                )
+            }
+            epoch = dt.date(1970, 1, 1)
+            ch, st = {v: i for i, v in enumerate(CHANNELS)}, {v: i for i, v in enumerate(STATUSES)}
+            none = {"n": 0, "solved": 0, "satisfied": 0}
+
+            def tri(flag: bool | None) -> int:
+                return -1 if flag is None else int(flag)
+
+            cols = Columns(
+                day=np.array([(r[1].astimezone(tz).date() - epoch).days for r in rows], dtype=np.int64),
+                area=np.array([paths.setdefault(r[2], len(paths)) for r in rows], dtype=np.int64),
+                channel=np.array([ch[r[3]] for r in rows], dtype=np.int64),
+                category=np.array([r[4] for r in rows], dtype=np.int64),
+                status=np.array([st[r[5]] for r in rows], dtype=np.int64),
+                owner=np.array([r[6] or 0 for r in rows], dtype=np.int64),
+                level=np.array([r[7] or 0 for r in rows], dtype=np.int64),
+                accept=np.array([tri(r[8]) for r in rows], dtype=np.int8),
+                resolve=np.array([tri(r[9]) for r in rows], dtype=np.int8),
+                closed_hours=np.array(
+                    [(r[10] - r[1]).total_seconds() / 3600 if r[10] else np.nan for r in rows],
+                    dtype=np.float64,
+                ),
+                rating=np.array([scores.get(r[0], 0) for r in rows], dtype=np.int8),
+                calls=np.array([calls.get(r[0], none)["n"] for r in rows], dtype=np.int64),
+                calls_solved=np.array([calls.get(r[0], none)["solved"] for r in rows], dtype=np.int64),
+                calls_satisfied=np.array([calls.get(r[0], none)["satisfied"] for r in rows], dtype=np.int64),
+            )
+            add_rows(COLUMNS, tally(cols, list(paths)), many=True)
+            counted += len(rows)
+    return counted
