@@ -159,6 +159,12 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/matters/{number}/attachments": Scoped(elsewhere=FLOW + "test_scope_matrix_for_a_matter"),
     "GET /api/v1/matters/{number}/attachments/{attachment_id}": Scoped(),
     "GET /api/v1/matters/stats/summary": Scoped(),
+    "GET /api/v1/matters/stats/by/{by}": Scoped(
+        elsewhere="tests/matters/test_stats.py::test_summary_breakdowns_and_scope"
+    ),
+    "GET /api/v1/matters/stats/by/{by}/export": Scoped(
+        elsewhere="tests/matters/test_stats.py::test_exports_as_csv_and_excel_with_headings_in_the_request_language"
+    ),
     "GET /api/v1/notify/events": Personal(),
     "GET /api/v1/notify/inbox": Personal(),
     "GET /api/v1/notify/inbox/unread-count": Personal(),
