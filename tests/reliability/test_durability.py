@@ -83,7 +83,8 @@ class Client(threading.Thread):
                     conn.request("POST", "/api/v1/matters/", self.body(key), headers)
                     response = conn.getresponse()
                     payload = response.read()
-                except OSError:
+                except (OSError, http.client.HTTPException):
+                    # refused, reset or cut off mid-answer: not acknowledged, so sent again
                     self.failures += 1
                     if conn is not None:
                         conn.close()
