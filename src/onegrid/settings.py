@@ -5,7 +5,7 @@ Environment variables (all optional in development, see README "Configuration"):
 - ``ONEGRID_ENV``: ``development`` (default) or ``production``. Production refuses to start without
   real secrets and turns on every deployment protection.
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/onegrid``; default SQLite (WAL) in
-  ``ONEGRID_DATA_DIR``. ``ONEGRID_DB_CONN_MAX_AGE``: seconds a connection is kept for reuse (300).
+  ``ONEGRID_DATA_DIR``. ``ONEGRID_DB_CONN_MAX_AGE``: seconds a connection is kept for reuse (0, see below).
 - ``ONEGRID_DATA_DIR``: where the embedded database, generated secrets and uploads live (``./var``).
 - ``ONEGRID_SECRET_KEY``: Django's signing key.
 - ``ONEGRID_PII_KEYS``: personal-data keys, ``kid:base64key[,kid:base64key...]``; the first is current.
@@ -168,10 +168,11 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'onegrid.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or _default_db
-# Connections are kept between requests (ONEGRID_DB_CONN_MAX_AGE seconds, 0 = one per request) and
-# checked before reuse: opening one costs more than a whole intake's queries. Under ASGI the product's
-# views are synchronous and run on one thread per process, so each worker holds one connection.
-DB_CONN_MAX_AGE = int(os.environ.get("ONEGRID_DB_CONN_MAX_AGE", "300"))
+# ONEGRID_DB_CONN_MAX_AGE: seconds a connection is kept for reuse; 0 (the default) closes it after each
+# request. Keep 0 under ASGI (``onegrid serve``, uvicorn): Django runs each request's synchronous code on
+# a thread of its own there, so kept connections pile up per thread (measured: PostgreSQL ran out of
+# connections at 64 requests in flight). Worth setting for WSGI servers, the worker and commands.
+DB_CONN_MAX_AGE = int(os.environ.get("ONEGRID_DB_CONN_MAX_AGE", "0"))
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
 }
