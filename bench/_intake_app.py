@@ -1,6 +1,6 @@
-"""The product's ASGI application plus one bench-only route, ``POST /bench/bare-insert``: the same server,
-settings and middleware, then one row inserted in one transaction — the floor ``bench/intake.py`` compares
-intake with. Never imported by the product; served only by the benchmark (``uvicorn _intake_app:application``)."""
+"""The product's ASGI application plus two bench-only routes, ``POST /bench/bare-insert`` (one row inserted
+in one transaction) and ``POST /bench/bare-batch`` (one row per item of ``{"items": [...]}``, in one
+transaction): the same server, settings and middleware — the floors ``bench/intake.py`` compares intake with. Never imported by the product; served only by the benchmark (``uvicorn _intake_app:application``)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,20 @@ def bare_insert(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True}, status=201)
 
 
+@csrf_exempt
+def bare_batch(request: HttpRequest) -> HttpResponse:
+    """The floor of the batch intake: one row per item, all in one statement batch and one transaction."""
+    items = json.loads(request.body)["items"]
+    rows = [
+        [item.get("title", ""), item.get("lon"), item.get("lat"), json.dumps(item, ensure_ascii=False)]
+        for item in items
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {TABLE} (title, lon, lat, body) VALUES (%s, %s, %s, %s)", rows)
+    return JsonResponse({"created": len(rows)}, status=201)
+
+
 urls.urlpatterns.append(path("bench/bare-insert", bare_insert))
+urls.urlpatterns.append(path("bench/bare-batch", bare_batch))
 
 __all__ = ["application"]

@@ -5,7 +5,7 @@ Environment variables (all optional in development, see README "Configuration"):
 - ``ONEGRID_ENV``: ``development`` (default) or ``production``. Production refuses to start without
   real secrets and turns on every deployment protection.
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/onegrid``; default SQLite (WAL) in
-  ``ONEGRID_DATA_DIR``.
+  ``ONEGRID_DATA_DIR``. ``ONEGRID_DB_CONN_MAX_AGE``: seconds a connection is kept for reuse (0, see below).
 - ``ONEGRID_DATA_DIR``: where the embedded database, generated secrets and uploads live (``./var``).
 - ``ONEGRID_SECRET_KEY``: Django's signing key.
 - ``ONEGRID_PII_KEYS``: personal-data keys, ``kid:base64key[,kid:base64key...]``; the first is current.
@@ -170,12 +170,25 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'onegrid.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or _default_db
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# ONEGRID_DB_CONN_MAX_AGE: seconds a connection is kept for reuse; 0 (the default) closes it after each
+# request. Keep 0 under ASGI (``onegrid serve``, uvicorn): Django runs each request's synchronous code on
+# a thread of its own there, so kept connections pile up per thread (measured: PostgreSQL ran out of
+# connections at 64 requests in flight). Worth setting for WSGI servers, the worker and commands.
+DB_CONN_MAX_AGE = int(os.environ.get("ONEGRID_DB_CONN_MAX_AGE", "0"))
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
+}
+# SQLite in WAL: NORMAL may lose the last commits on power loss (never corrupts); FULL syncs each commit.
+SQLITE_SYNCHRONOUS = os.environ.get("ONEGRID_SQLITE_SYNCHRONOUS", "NORMAL").strip().upper()
+if SQLITE_SYNCHRONOUS not in {"NORMAL", "FULL", "EXTRA"}:
+    raise ImproperlyConfigured("ONEGRID_SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
         # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": (
+            f"PRAGMA journal_mode=WAL; PRAGMA synchronous={SQLITE_SYNCHRONOUS}; PRAGMA foreign_keys=ON;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }

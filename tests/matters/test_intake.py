@@ -216,6 +216,6 @@ def test_intake_keeps_to_its_query_budget(
     notification lookups and the transaction: the budget that keeps intake fast (docs/benchmarks.md)."""
     county = client_as("county")
     report(county)  # the first request of a process loads the configuration
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(15):
         response = report(county, reporter_email="a@example.com", reporter_phone="13800138000")
     assert response.status_code == 201, response.content

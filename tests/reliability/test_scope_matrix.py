@@ -120,6 +120,7 @@ MATRIX: dict[str, Rule] = {
     ),
     "GET /api/v1/matters/": Scoped(),
     "POST /api/v1/matters/": Scoped(elsewhere=FLOW + "test_bad_reports_are_refused_naming_the_field"),
+    "POST /api/v1/matters/batch": Scoped(elsewhere="tests/matters/test_batch.py::"),
     "GET /api/v1/matters/{number}": Scoped(),
     "POST /api/v1/matters/{number}/register": Scoped(),
     "POST /api/v1/matters/{number}/reject": Scoped(),

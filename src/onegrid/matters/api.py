@@ -26,6 +26,8 @@ from onegrid.matters.schemas import (
     DecisionIn,
     ExtensionIn,
     FollowUpIn,
+    MatterBatchIn,
+    MatterBatchOut,
     MatterDetail,
     MatterIn,
     MatterOut,
@@ -178,6 +180,42 @@ def create_matter(request: HttpRequest, body: MatterIn) -> Any:
         return Status(201, detail(actor, matter, fresh=received.event))
     out = detail(actor, selectors.get_for(actor, matter.number))
     return Status(201 if received.created else 200, out)
+
+
+@router.post(
+    "/batch",
+    response={200: MatterBatchOut, 201: MatterBatchOut, **ERRORS},
+    summary="Take in many matters at once",
+    description=(
+        "For integrators (hotline systems, sensor gateways, aggregators): up to 500 matters in one request, "
+        "each taken in exactly as by POST /api/v1/matters/, all in one transaction. All or nothing: when "
+        "any item is invalid the answer is 422 and nothing is written; its `errors` list every bad item "
+        "(`index`, `field`, `code`, `detail`). An item whose `idempotency_key` the caller used before (in "
+        "an earlier request or earlier in the same batch) answers with that matter (`created`: false). "
+        "201 when at least one matter was created, 200 when every item was a repeat."
+    ),
+)
+def create_matters(request: HttpRequest, body: MatterBatchIn) -> Any:
+    actor = request.user
+    if not (scope.has_permission(actor, "matters.create") or scope.has_permission(actor, "matters.report")):
+        raise Forbidden("reporting matters needs matters.report or matters.create")
+    received = intake.take_in_many(
+        actor=actor, reports=[intake.Report(**item.model_dump()) for item in body.items]
+    )
+    items = [
+        {
+            "index": i,
+            "number": r.matter.number,
+            "created": r.created,
+            "status": r.matter.status,
+            "category": r.matter.category.code,
+            "area_path": r.matter.area_path,
+            "due_at": r.matter.due_at,
+        }
+        for i, r in enumerate(received)
+    ]
+    created = sum(r.created for r in received)
+    return Status(201 if created else 200, {"created": created, "items": items})
 
 
 @router.get("/{number}", response={200: MatterDetail, **ERRORS}, summary="A matter with its timeline")

@@ -11,8 +11,11 @@ call ``bump()`` themselves.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +37,7 @@ class Catalogue:
 
 _lock = threading.Lock()
 _current: Catalogue | None = None
+_pinned: contextvars.ContextVar[Catalogue | None] = contextvars.ContextVar("catalogue_pinned", default=None)
 
 
 def _stored_token() -> str:
@@ -55,6 +59,9 @@ def _load(token: str) -> Catalogue:
 def current() -> Catalogue:
     """The configuration as stored now (reloaded when it changed since this process last looked)."""
     global _current
+    held = _pinned.get()
+    if held is not None:
+        return held
     token = _stored_token()
     cached = _current
     if cached is not None and cached.token == token:
@@ -63,6 +70,17 @@ def current() -> Catalogue:
         if _current is None or _current.token != token:
             _current = _load(token)
         return _current
+
+
+@contextmanager
+def pinned(known: Catalogue) -> Iterator[Catalogue]:
+    """Within the block, ``current()`` answers ``known`` without asking the database again: intake
+    checks the token once per request (or per batch) and routing and deadlines reuse what it read."""
+    reset = _pinned.set(known)
+    try:
+        yield known
+    finally:
+        _pinned.reset(reset)
 
 
 def bump(**_: Any) -> None:

@@ -74,11 +74,13 @@ def invite_to_rate(matter: Matter) -> list[services.Direct]:
     return [services.Direct(channel, address, text) for channel, address in addresses]
 
 
-def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = "") -> None:
-    """Publish ``matters.<event>`` for ``matter``; call inside the transaction of the change."""
+def publication(
+    matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = ""
+) -> services.Publication:
+    """What ``announce`` publishes for ``matter``."""
     recipients = owners(matter) if to == "owner" else reporter(matter) if to == "reporter" else []
     direct = invite_to_rate(matter) if event == "closed" and to == "reporter" else []
-    services.publish(
+    return services.Publication(
         event=f"matters.{event}",
         title=f"{matter.number} {matter.title}"[:200],
         body=note or matter.title,
@@ -92,7 +94,17 @@ def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None,
             "owner": matter.owner.code if matter.owner else None,
             "due_at": matter.due_at.isoformat() if matter.due_at else None,
         },
-        recipients=recipients,
+        recipients=tuple(recipients),
         actor=actor,
-        direct=direct,
+        direct=tuple(direct),
     )
+
+
+def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = "") -> None:
+    """Publish ``matters.<event>`` for ``matter``; call inside the transaction of the change."""
+    services.publish_many([publication(matter, event, to=to, actor=actor, note=note)])
+
+
+def announce_many(matters: list[Matter], event: str, *, actor: Any = None) -> None:
+    """``announce`` for each of ``matters`` (to nobody in particular), written together (batch intake)."""
+    services.publish_many([publication(m, event, actor=actor) for m in matters])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,25 +19,51 @@ def county_code(area_path: str) -> str:
     return codes[2] if len(codes) > 2 else codes[-1][:6]
 
 
-def next_number(area_path: str, at: dt.datetime) -> str:
-    """Call inside the intake transaction: the counter row is locked until commit.
+def prefix_of(area_path: str, at: dt.datetime) -> str:
+    """The county and local day part of a number: ``330122-20261122``."""
+    day = at.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y%m%d")
+    return f"{county_code(area_path)}-{day}"
+
+
+def reserve(prefix: str, count: int = 1) -> int:
+    """Take the next ``count`` numbers of ``prefix``'s sequence; returns the last of them (the block is
+    ``last - count + 1 .. last``). Call inside the intake transaction: the counter row stays locked
+    until commit, so concurrent intakes of the same county and day queue here and never share a number.
 
     One statement in the usual case (``UPDATE ... RETURNING``, SQLite ≥ 3.35 and PostgreSQL); the first
-    number of a county's day inserts the row (a concurrent first insert is absorbed by ``ON CONFLICT``).
+    numbers of a county's day insert the row (a concurrent first insert is absorbed by ``ON CONFLICT``).
     """
-    day = at.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y%m%d")
-    prefix = f"{county_code(area_path)}-{day}"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_TABLE} SET last = last + 1 WHERE prefix = %s RETURNING last",  # noqa: S608
-            [prefix],
+            f"UPDATE {_TABLE} SET last = last + %s WHERE prefix = %s RETURNING last",  # noqa: S608
+            [count, prefix],
         )
         row = cursor.fetchone()
         if row is None:
             cursor.execute(
-                f"INSERT INTO {_TABLE} (prefix, last) VALUES (%s, 1) "  # noqa: S608
-                "ON CONFLICT (prefix) DO UPDATE SET last = " + _TABLE + ".last + 1 RETURNING last",
-                [prefix],
+                f"INSERT INTO {_TABLE} (prefix, last) VALUES (%s, %s) "  # noqa: S608
+                "ON CONFLICT (prefix) DO UPDATE SET last = " + _TABLE + ".last + %s RETURNING last",
+                [prefix, count, count],
             )
             row = cursor.fetchone()
-    return f"{prefix}-{int(row[0]):06d}"
+    return int(row[0])
+
+
+def numbers(area_paths: Sequence[str], at: dt.datetime) -> list[str]:
+    """A number for each of ``area_paths`` at ``at``, in order: one block reserved per county and day."""
+    by_prefix: dict[str, list[int]] = {}
+    for i, path in enumerate(area_paths):
+        by_prefix.setdefault(prefix_of(path, at), []).append(i)
+    out = [""] * len(area_paths)
+    for prefix in sorted(by_prefix):  # always the same order, so two batches cannot deadlock
+        indices = by_prefix[prefix]
+        first = reserve(prefix, len(indices)) - len(indices) + 1
+        for offset, i in enumerate(indices):
+            out[i] = f"{prefix}-{first + offset:06d}"
+    return out
+
+
+def next_number(area_path: str, at: dt.datetime) -> str:
+    """The next number for a matter at ``area_path`` (inside the intake transaction, see ``reserve``)."""
+    prefix = prefix_of(area_path, at)
+    return f"{prefix}-{reserve(prefix):06d}"

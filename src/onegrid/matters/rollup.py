@@ -235,7 +235,7 @@ def _apply(deltas: Mapping[Key, Vector]) -> None:
         if any(v.get(c, 0) for c in columns)
     ]
     if rows:
-        add_rows(columns, rows)
+        add_rows(columns, rows, many=len(rows) > BATCH)
 
 
 def add_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, many: bool = False) -> int:
@@ -272,6 +272,16 @@ def received(matter: Matter) -> None:
     s = State.of(matter)
     deltas: dict[Key, Vector] = {}
     _deltas(s, own_measures(s), 1, deltas)
+    _apply(deltas)
+
+
+def received_many(matters: Sequence[Matter]) -> None:
+    """Count matters just taken in together (a batch): their rows summed first, then one statement per
+    ``BATCH`` rows."""
+    deltas: dict[Key, Vector] = {}
+    for matter in matters:
+        s = State.of(matter)
+        _deltas(s, own_measures(s), 1, deltas)
     _apply(deltas)
 
 

@@ -43,6 +43,31 @@ class MatterIn(Schema):
     )
 
 
+class MatterBatchIn(Schema):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    items: list[MatterIn] = Field(
+        min_length=1,
+        max_length=500,
+        description="1 to 500 matters, each as for POST /api/v1/matters/ (its own idempotency_key)",
+    )
+
+
+class BatchItemOut(Schema):
+    index: int
+    number: str
+    created: bool = Field(description="false: an earlier matter with this item's idempotency key")
+    status: str
+    category: str
+    area_path: str
+    due_at: dt.datetime | None
+
+
+class MatterBatchOut(Schema):
+    created: int
+    items: list[BatchItemOut]
+
+
 class StepIn(Schema):
     model_config = ConfigDict(strict=True, extra="forbid")
 
