@@ -297,7 +297,7 @@ def test_a_batch_keeps_to_its_query_budget(client_as: ClientAs, desk: Desk, hook
             response = send(county, [item(idempotency_key=f"{size}-{n}") for n in range(size)])
         assert response.status_code == 201
         sizes[size] = len(queries.captured_queries)
-    assert sizes[5] <= 16, sizes
+    assert sizes[5] <= 17, sizes  # the statistics rollup: one statement per batch
     assert sizes[100] <= sizes[5] + 8, sizes
     assert Delivery.objects.filter(endpoint=hook).count() == 106
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from ninja import Router, Schema
 
 from onegrid.access.auth import require
@@ -144,7 +145,7 @@ def columns() -> list[tuple[str, str]]:
     return [
         ("key", _("Key")),
         ("label", _("Name")),
-        ("total", _("Matters")),
+        ("total", pgettext("statistics column", "Matters")),
         ("signed_for", _("Signed for")),
         ("signed_for_on_time", _("Signed for on time")),
         ("response_rate", _("Response rate")),
