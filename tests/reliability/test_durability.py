@@ -11,11 +11,9 @@ import os
 import random
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import need_service
 from tests.reliability.livesite import LiveSite
 
 pytestmark = [pytest.mark.slow]
@@ -115,22 +113,6 @@ def kill_and_restart(site: LiveSite, clients: list[Client], kills: list[float]) 
         site.kill()
         time.sleep(random.uniform(0.0, 0.5))
         site.start()
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Any:
-    """A site on the database the suite runs on: SQLite, or (in the PostgreSQL pass) a fresh database."""
-    postgres = ""
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        postgres = os.environ.get("ONEGRID_POSTGRES_URL", "")
-        need_service(
-            bool(postgres), "PostgreSQL not configured (set ONEGRID_POSTGRES_URL; .ci/run starts one)"
-        )
-    live = LiveSite(tmp_path, postgres)
-    try:
-        yield live
-    finally:
-        live.close()
 
 
 def test_every_acknowledged_matter_survives_sigkill(site: LiveSite, record_property: Any) -> None:

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import subprocess
 import threading
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import need_service
 from tests.reliability.livesite import ONEGRID, LiveSite
 
 pytestmark = [pytest.mark.slow]
@@ -87,21 +84,6 @@ def at_once(site: LiveSite, tokens: list[str], path: str, body: dict[str, Any]) 
     for t in threads:
         t.join(120)
     return sorted(statuses)
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Any:
-    postgres = ""
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        postgres = os.environ.get("ONEGRID_POSTGRES_URL", "")
-        need_service(
-            bool(postgres), "PostgreSQL not configured (set ONEGRID_POSTGRES_URL; .ci/run starts one)"
-        )
-    live = LiveSite(tmp_path, postgres)
-    try:
-        yield live
-    finally:
-        live.close()
 
 
 def test_racing_operators_and_sweepers_never_do_anything_twice(site: LiveSite) -> None:
