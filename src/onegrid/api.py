@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from onegrid.access.api import router as access_router
 from onegrid.access.auth import API_AUTH
@@ -42,6 +43,33 @@ ERROR_STATUSES = {
 }
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class TextParser(Parser):
+    """JSON bodies and query strings, refusing text with NUL characters (no database keeps them, and no
+    person types them) with a 400 before anything reads the fields."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise HttpError(400, "text must not contain NUL characters")
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        parsed = super().parse_querydict(data, list_fields, request)
+        if _has_nul(parsed):
+            raise HttpError(400, "text must not contain NUL characters")
+        return parsed
+
+
 class OneGridAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """The generated schema, with the error answers every operation can give documented once."""
@@ -62,6 +90,7 @@ api = OneGridAPI(
     description="Every matter in one net: the area net, access control, the audit trail and the evidence ledger.",
     auth=API_AUTH,
     urls_namespace="api-v1",
+    parser=TextParser(),
 )
 api.add_router("/areas", areas_router, tags=["areas"])
 api.add_router("/access", access_router, tags=["access"])

@@ -74,6 +74,7 @@ def _insert_audit(cursor: Any, note: str) -> int:
 
 
 def test_a_record_that_commits_after_a_later_one_is_anchored_in_its_place() -> None:
+    anchoring.anchor_all()  # what the database already holds (the standard roles' records)
     settings = connection.settings_dict
     slow = psycopg.connect(
         dbname=settings["NAME"],

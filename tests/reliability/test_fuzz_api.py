@@ -6,11 +6,14 @@ be a 5xx, and every answer must match the schema the API publishes (status codes
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi import checks as openapi_checks
 from tests.factories import Net
@@ -25,6 +28,18 @@ CHECKS = [
     openapi_checks.content_type_conformance,
     openapi_checks.status_code_conformance,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Requests reach Django through WSGI here, whose end-of-request signal closes the database
+    connection (as in production); the test's transaction lives on that connection, so it is kept
+    open, as Django's own test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from onegrid.access.auth import require
 from onegrid.audit import selectors
 from onegrid.audit.models import AuditRecord
 from onegrid.audit.schemas import AuditOut
+from onegrid.kit.errors import Invalid
 from onegrid.kit.pagination import LimitOffset, SerialisedPage
 
 router = Router()
@@ -34,6 +35,17 @@ def _out(r: AuditRecord) -> dict[str, Any]:
     }
 
 
+def _utc(moment: dt.datetime | None, field: str) -> dt.datetime | None:
+    """A moment in UTC (any offset Python accepts, up to ±24 h, is turned into one the database takes);
+    a naive one is read as UTC."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    except OverflowError as exc:
+        raise Invalid(f"{field} is out of range", field=field) from exc
+
+
 @router.get("/", response=list[AuditOut], summary="Search audit records in scope, newest first")
 @paginate(LimitOffset)
 def search(
@@ -47,6 +59,7 @@ def search(
     until: dt.datetime | None = None,
 ) -> Any:
     caller = require(request, "audit.view")
+    since, until = _utc(since, "since"), _utc(until, "until")
     qs = selectors.search(
         caller,
         action=action,
