@@ -54,6 +54,22 @@ Vector = dict[str, int]
 Key = tuple[dt.date, str, str, str]  # day, node path, dim, value
 
 
+# The columns of a matter the rollup counts by (its State), read by rebuilds and direct computations.
+STATE_FIELDS = (
+    "pk",
+    "received_at",
+    "area_path",
+    "channel",
+    "category_id",
+    "status",
+    "owner_id",
+    "owner_level",
+    "accept_on_time",
+    "resolve_on_time",
+    "closed_at",
+)
+
+
 def zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -438,19 +454,7 @@ def rebuild(*, chunk: int = 200_000) -> int:
             rows = list(
                 Matter.objects.filter(pk__gt=last, merged_into__isnull=True)
                 .order_by("pk")
-                .values_list(
-                    "pk",
-                    "received_at",
-                    "area_path",
-                    "channel",
-                    "category_id",
-                    "status",
-                    "owner_id",
-                    "owner_level",
-                    "accept_on_time",
-                    "resolve_on_time",
-                    "closed_at",
-                )[:chunk]
+                .values_list(*STATE_FIELDS)[:chunk]
             )
             if not rows:
                 break

@@ -275,22 +275,7 @@ def _node_matters(q: Question, node: str) -> list[tuple[rollup.State, Vector]]:
     )
     if q.organisation is not None:
         qs = qs.filter(owner=q.organisation)
-    matters = list(
-        qs.only(
-            "pk",
-            "received_at",
-            "area_path",
-            "channel",
-            "category_id",
-            "status",
-            "owner_id",
-            "owner_level",
-            "accept_on_time",
-            "resolve_on_time",
-            "closed_at",
-            "merged_into_id",
-        )
-    )
+    matters = list(qs.only(*rollup.STATE_FIELDS, "merged_into_id"))
     ids = [m.pk for m in matters if m.merged_into_id is None]
     scores: dict[int, int] = {}
     calls: dict[int, Vector] = {}
