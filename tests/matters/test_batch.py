@@ -308,3 +308,61 @@ def test_the_received_time_and_the_clock_are_the_batchs(client_as: ClientAs, des
     assert abs(a.received_at - b.received_at) < dt.timedelta(seconds=5)
     assert a.stage == b.stage == "register"
     assert a.due_at == b.due_at
+
+
+def test_bulk_create_writes_what_the_orm_writes(desk: Desk, net: Net, people: dict[str, Any]) -> None:
+    """kit.bulk.create, intake's insert, stores every kind of field exactly as Model.save does."""
+    from onegrid.kit import bulk
+    from onegrid.matters.models import Category
+
+    grid = Area.objects.filter(level=Level.GRID).order_by("path").first()
+    assert grid is not None
+    due = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+    def draft(number: str) -> Matter:
+        return Matter(
+            number=number,
+            channel="hotline_12345",
+            category=Category.objects.filter(parent__isnull=False).first(),
+            title="<b>井盖</b> 'x'",
+            area=grid,
+            area_path=grid.path,
+            lon=120.1,
+            lat=30.2,
+            tags=["路面", "夜间"],
+            extra={"depth": 2},
+            reporter_name="张三",
+            reporter_phone="13800001111",
+            reporter_email="a@example.org",
+            created_by=people["county"],
+            due_at=due,
+            status="received",
+        )
+
+    saved = draft("T-1")
+    saved.save()
+    made = [draft("T-2"), draft("T-3")]
+    bulk.create(made)
+    assert made[0].pk is not None
+    assert made[1].pk == made[0].pk + 1
+    assert not made[0]._state.adding
+    event = Event(matter=made[1], action="receive")  # the foreign key taken from the related object
+    bulk.create([event])
+    assert Event.objects.get(pk=event.pk).matter_id == made[1].pk
+    skip = {"id", "number", "received_at", "updated_at"}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM matters_matter WHERE number IN ('T-1', 'T-2') ORDER BY number")
+        names = [c[0] for c in cursor.description]
+        raw = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    encrypted = {"reporter_name", "reporter_phone", "reporter_email"}  # random nonces: compared decrypted
+    assert {k: v for k, v in raw[0].items() if k not in skip | encrypted} == {
+        k: v for k, v in raw[1].items() if k not in skip | encrypted
+    }
+    back = Matter.objects.get(pk=made[0].pk)
+    assert (back.reporter_name, back.reporter_phone, back.reporter_email) == (
+        "张三",
+        "13800001111",
+        "a@example.org",
+    )
+    assert (back.due_at, back.tags, back.extra) == (due, ["路面", "夜间"], {"depth": 2})
+    assert back.received_at is not None

@@ -192,6 +192,25 @@ def test_the_sweep_warns_and_marks_overdue_exactly_once(desk: Desk, people: dict
     assert actions.count("deadline_warning") == actions.count("overdue") == 1
 
 
+def test_a_sweep_costs_the_same_few_queries_for_one_mark_or_many(
+    desk: Desk, people: dict[str, Any], django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    from onegrid.notify.models import Notification
+
+    past = timezone.now() - dt.timedelta(minutes=1)
+    first = dispatched(people)
+    Matter.objects.filter(pk=first.pk).update(warn_at=past, due_at=past)
+    with django_assert_max_num_queries(24) as one:
+        assert sweeps.sweep() == 2
+    many = [dispatched(people, title=f"垃圾 {i}") for i in range(12)]
+    Matter.objects.filter(pk__in=[m.pk for m in many]).update(warn_at=past, due_at=past)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert sweeps.sweep() == 24
+    members = set(desk.department.memberships.values_list("user_id", flat=True))
+    overdue = Notification.objects.filter(message__event="matters.overdue", user_id__in=members)
+    assert overdue.count() == 13 * len(members) > 0  # every owner member hears of each overdue matter
+
+
 def test_policy_escalates_overdue_matters(desk: Desk, people: dict[str, Any]) -> None:
     DeadlinePolicy.objects.filter(stage="accept", priority="").update(escalate_when_overdue=True)
     matter = dispatched(people)

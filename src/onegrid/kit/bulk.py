@@ -1,9 +1,17 @@
-"""Fast multi-row INSERT for bulk loads (imports of a province's net, audit records of them).
+"""Fast multi-row INSERTs for the hot write paths.
 
-The ORM's bulk_create prepares every field of every object through the field classes, which costs
-more than the database itself for hundreds of thousands of rows. Here the caller hands over values
-that are already what the database stores: JSON as text, binary as bytes, datetimes aware; only the
-per-vendor casts and datetime adaptation are applied. No model ``save()`` or signal runs.
+The ORM's bulk_create prepares every field of every object through the field classes and compiles
+its statement anew each time, which costs more than the database itself for hundreds of rows.
+
+- ``insert``: bulk loads (imports of a province's net, audit records of them). The caller hands over
+  values that are already what the database stores: JSON as text, binary as bytes, datetimes aware;
+  only the per-vendor casts and datetime adaptation are applied.
+- ``create``: model instances built in memory (intake's matters and their events), inserted with one
+  multi-row ``INSERT … RETURNING`` per chunk; the new primary keys are set on the instances, as
+  ``bulk_create`` does. Fields of plain types are passed as they are; every other field (encrypted
+  text, blind indexes, JSON, datetimes) goes through its own ``pre_save`` and ``get_db_prep_save``.
+
+No model ``save()`` or signal runs in either.
 """
 
 from __future__ import annotations
@@ -15,6 +23,25 @@ from typing import Any
 from django.db import connection, models
 
 CHUNK = 2000
+# Field classes whose Python values the database drivers take as they are (exact classes: a subclass
+# such as an encrypted text field has its own preparation).
+PLAIN = frozenset(
+    {
+        models.CharField,
+        models.TextField,
+        models.BooleanField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveSmallIntegerField,
+        models.PositiveBigIntegerField,
+        models.FloatField,
+        models.ForeignKey,
+        models.OneToOneField,
+    }
+)
+PLAIN_VALUES = (str, int, float, type(None))
 
 
 def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -45,3 +72,73 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+PLAIN_KIND, MOMENT_KIND, OTHER_KIND = 0, 1, 2
+
+
+def _kind(f: models.Field[Any, Any]) -> int:
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        return OTHER_KIND
+    return PLAIN_KIND if type(f) in PLAIN else MOMENT_KIND if type(f) is models.DateTimeField else OTHER_KIND
+
+
+def _plan(model: type[models.Model]) -> list[tuple[models.Field[Any, Any], int]]:
+    """The fields ``create`` writes (all concrete ones but an automatic primary key), each with how
+    its value is prepared: as it is (plain types), as a moment, or by the field itself."""
+    pk = model._meta.pk
+    return [
+        (f, _kind(f))
+        for f in model._meta.concrete_fields
+        if not (f is pk and isinstance(f, models.AutoField))
+    ]
+
+
+def _max_params() -> int:
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return int(connection.features.max_query_params or 65535)
+
+
+def create(objs: Sequence[models.Model]) -> None:
+    """INSERT the unsaved instances ``objs`` (all of one model, automatic primary key) and set their
+    primary keys, in their order."""
+    if not objs:
+        return
+    model = type(objs[0])
+    plan = _plan(model)
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = ", ".join(quote(str(f.column)) for f, _ in plan)
+    one = "(" + ", ".join(["%s"] * len(plan)) + ")"
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    tail = f" RETURNING {quote(str(pk.column))}"
+    chunk = max(1, min(1000, _max_params() // len(plan)))
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), chunk):
+            part = objs[start : start + chunk]
+            params: list[Any] = []
+            for obj in part:
+                for f, kind in plan:
+                    value = getattr(obj, f.attname)
+                    if kind == PLAIN_KIND and isinstance(value, PLAIN_VALUES):
+                        if value is None and f.is_relation and f.is_cached(obj):  # type: ignore[attr-defined]
+                            related = f.get_cached_value(obj)  # type: ignore[attr-defined]
+                            value = None if related is None else related.pk
+                            setattr(obj, f.attname, value)
+                    elif kind == MOMENT_KIND and (
+                        value is None or (isinstance(value, dt.datetime) and value.tzinfo)
+                    ):
+                        value = None if value is None else adapt(value)
+                    else:
+                        value = f.get_db_prep_save(f.pre_save(obj, True), connection)
+                    params.append(value)
+            cursor.execute(head + ", ".join([one] * len(part)) + tail, params)
+            for obj, (key,) in zip(part, cursor.fetchall(), strict=True):
+                setattr(obj, pk.attname, key)
+                obj._state.adding = False
+                obj._state.db = connection.alias

@@ -22,7 +22,7 @@ from onegrid.areas.locator import locator
 from onegrid.areas.models import Area
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
-from onegrid.kit import scope, validators
+from onegrid.kit import bulk, scope, validators
 from onegrid.kit.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onegrid.kit.geo import to_wgs84
 from onegrid.matters import catalogue, deadlines, definitions, notices, numbering, rollup, routing
@@ -435,8 +435,8 @@ def _write(actor: Any, user: Any, known: catalogue.Catalogue, matters: list[Matt
             matter.number = number
             deadlines.apply(matter, "register", now)
         suggested = [_suggested_owner(m) for m in matters]
-        Matter.objects.bulk_create(matters)
-        events = Event.objects.bulk_create(
+        bulk.create(matters)
+        events = [
             Event(
                 matter=matter,
                 actor=user,
@@ -447,7 +447,8 @@ def _write(actor: Any, user: Any, known: catalogue.Catalogue, matters: list[Matt
                 data={"suggested_owner": owner} if owner else {},
             )
             for matter, owner in zip(matters, suggested, strict=True)
-        )
+        ]
+        bulk.create(events)
         audit.record_many(
             actor,
             "matters.receive",

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.access.models import User
+from onegrid.access.models import Membership, User
 from onegrid.matters import ratinglinks
 from onegrid.matters.models import Matter, Rating
 from onegrid.notify import catalog, services
@@ -55,6 +55,19 @@ def owners(matter: Matter) -> list[User]:
     return list(User.objects.filter(memberships__organisation_id=matter.owner_id, is_active=True).distinct())
 
 
+def members(organisations: set[int]) -> dict[int, list[User]]:
+    """The active members of each of ``organisations``, read at once."""
+    found: dict[int, list[User]] = {}
+    rows = (
+        Membership.objects.filter(organisation_id__in=organisations, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in rows:
+        found.setdefault(membership.organisation_id, []).append(membership.user)
+    return found
+
+
 def reporter(matter: Matter) -> list[User]:
     return [matter.reporter] if matter.reporter is not None and matter.reporter.is_active else []
 
@@ -75,10 +88,17 @@ def invite_to_rate(matter: Matter) -> list[services.Direct]:
 
 
 def publication(
-    matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = ""
+    matter: Matter,
+    event: str,
+    *,
+    to: str = "none",
+    actor: Any = None,
+    note: str = "",
+    recipients: list[User] | None = None,
 ) -> services.Publication:
-    """What ``announce`` publishes for ``matter``."""
-    recipients = owners(matter) if to == "owner" else reporter(matter) if to == "reporter" else []
+    """What ``announce`` publishes for ``matter`` (to ``recipients`` when they are already known)."""
+    if recipients is None:
+        recipients = owners(matter) if to == "owner" else reporter(matter) if to == "reporter" else []
     direct = invite_to_rate(matter) if event == "closed" and to == "reporter" else []
     return services.Publication(
         event=f"matters.{event}",
@@ -103,6 +123,18 @@ def publication(
 def announce(matter: Matter, event: str, *, to: str = "none", actor: Any = None, note: str = "") -> None:
     """Publish ``matters.<event>`` for ``matter``; call inside the transaction of the change."""
     services.publish_many([publication(matter, event, to=to, actor=actor, note=note)])
+
+
+def announce_to_owners(notes: list[tuple[Matter, str]], event: str) -> None:
+    """``announce`` of ``event`` to each matter's responsible organisation with its note, the members
+    of every organisation read once (the deadline sweep)."""
+    found = members({m.owner_id for m, _note in notes if m.owner_id is not None})
+    services.publish_many(
+        [
+            publication(m, event, note=note, recipients=found.get(m.owner_id, []) if m.owner_id else [])
+            for m, note in notes
+        ]
+    )
 
 
 def announce_many(matters: list[Matter], event: str, *, actor: Any = None) -> None:
