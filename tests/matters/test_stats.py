@@ -168,8 +168,14 @@ def test_rollup_equals_rebuild_and_direct_computation_after_random_lifecycles(
     )
     ref = _reference(q.since, q.until)
     assert _clean(stats.sums(q, None).get(None, {})) == _clean(ref[(net.county.path, "", "")])
-    # organisations also have monthly rows: a period of whole months plus ragged ends reads both
-    for since, until in ((today - dt.timedelta(days=PERIOD), today), (today.replace(day=1), today)):
+    # organisations also have monthly and weekly rows: a period of whole months, whole weeks and ragged
+    # days reads all three, whatever weekday and day of the month it starts and ends on
+    periods = [(today - dt.timedelta(days=PERIOD), today), (today.replace(day=1), today)]
+    periods += [
+        (today - dt.timedelta(days=a), today - dt.timedelta(days=b)) for a, b in ((23, 5), (13, 13), (8, 1))
+    ]
+    periods += [(today - dt.timedelta(days=PERIOD - k), today - dt.timedelta(days=k)) for k in range(1, 7)]
+    for since, until in periods:
         q = stats.Question(nodes=(net.county.path,), since=since, until=until)
         ref = _reference(since, until)
         got = {k: _clean(v) for k, v in stats.sums(q, "value", dim="org").items()}

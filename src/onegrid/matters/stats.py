@@ -187,17 +187,35 @@ def sums(
 
 def _spans(q: Question, dim: str, group: str | None) -> list[tuple[str, dt.date, dt.date]]:
     """(dim, first day, last day) ranges covering the period: whole calendar months from the monthly
-    rows where the dimension has them (and the answer is not per day), the ragged ends from days."""
+    rows where the dimension has them (and the answer is not per day), the ragged ends from weekly
+    rows (whole weeks, keyed by their Monday) and days."""
     monthly = rollup.MONTHLY.get(dim)
     first = q.since if q.since.day == 1 else (q.since.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     end = (q.until + dt.timedelta(days=1)).replace(day=1)  # first day of the month after the last whole one
-    if monthly is None or group == "day" or first >= end:
+    if monthly is None or group == "day":
         return [(dim, q.since, q.until)]
+    if first >= end:
+        return _weeks(dim, q.since, q.until)
     spans = [(monthly, first, end - dt.timedelta(days=1))]
     if q.since < first:
-        spans.append((dim, q.since, first - dt.timedelta(days=1)))
+        spans += _weeks(dim, q.since, first - dt.timedelta(days=1))
     if end <= q.until:
-        spans.append((dim, end, q.until))
+        spans += _weeks(dim, end, q.until)
+    return spans
+
+
+def _weeks(dim: str, since: dt.date, until: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """Whole weeks of ``since``..``until`` from the weekly rows, the days before and after from days."""
+    weekly = rollup.WEEKLY.get(dim)
+    start = since + dt.timedelta(days=-since.weekday() % 7)  # the first Monday on or after since
+    stop = until - dt.timedelta(days=(until.weekday() + 1) % 7)  # the last Sunday on or before until
+    if weekly is None or start > stop:
+        return [(dim, since, until)]
+    spans = [(weekly, start, stop)]
+    if since < start:
+        spans.append((dim, since, start - dt.timedelta(days=1)))
+    if stop < until:
+        spans.append((dim, stop + dt.timedelta(days=1), until))
     return spans
 
 
