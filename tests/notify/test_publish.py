@@ -208,6 +208,7 @@ def test_named_recipients_without_an_address_get_only_their_inbox(people: dict[s
 
 def test_a_subscription_follows_its_area_when_the_area_moves(people: dict[str, Any], net: Net) -> None:
     subscribe(people["county"], net.grid_a1)
+    assert told(net.grid_a1) == {"county"}  # who listens where is now held by this process
     village_b = Area.objects.get(code="330122002001")
     moved = areas.move(actor=None, area=net.grid_a1, parent=village_b, new_code="330122002001003")
     assert Subscription.objects.get().area_path == moved.path

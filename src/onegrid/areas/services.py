@@ -21,7 +21,7 @@ from onegrid.areas.levels import Kind, Level
 from onegrid.areas.models import Area, AreaNetRevision
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
-from onegrid.kit import bulk, scope
+from onegrid.kit import bulk, revisions, scope
 from onegrid.kit.errors import Conflict, Invalid, NotFound
 
 # The boundary is recorded as a digest of its WKB (the same shape as the GeoJSON column).
@@ -317,6 +317,7 @@ def rewrite_paths(old: str, new: str, *, old_code: str, new_code: str) -> None:
         model._default_manager.filter(**{f"{column}__startswith": old}).update(
             **{column: Concat(Value(new), tail, output_field=CharField())}
         )
+    revisions.areas_moved()
 
 
 def delete(*, actor: Any, area: Area) -> None:

@@ -148,3 +148,18 @@ def _day_changed(sender: type[CalendarDay], instance: CalendarDay, **kwargs: Any
 
 post_save.connect(_day_changed, sender=CalendarDay, dispatch_uid="kit.calendar_day.saved")
 post_delete.connect(_day_changed, sender=CalendarDay, dispatch_uid="kit.calendar_day.deleted")
+
+
+class Revision(models.Model):
+    """A named token that changes with every change to a set of configuration rows, so each process
+    can tell with one primary-key read that its cached copy of them is stale (``kit.revisions``)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("configuration revision")
+        verbose_name_plural = _("configuration revisions")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
 from onegrid.access.models import Organisation
+from onegrid.kit import revisions
 from onegrid.matters.models import CatalogueRevision, Category, DeadlinePolicy, RoutingRule
 
 
@@ -91,6 +92,7 @@ def bump(**_: Any) -> None:
         CatalogueRevision.objects.create(id=1, token=uuid.uuid4().hex)
 
 
+revisions.follow_area_moves(bump)  # routing rules keep their area's path
 for _model in (Category, RoutingRule, DeadlinePolicy, Organisation):
     post_save.connect(bump, sender=_model, dispatch_uid=f"matters.catalogue.{_model.__name__}.saved")
     post_delete.connect(bump, sender=_model, dispatch_uid=f"matters.catalogue.{_model.__name__}.deleted")

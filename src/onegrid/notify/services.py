@@ -3,6 +3,7 @@ transaction; the rest back the API and the back office (one transaction each, au
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.crypto import mask_email, mask_phone
 from onegrid.kit.errors import Conflict, NotFound
-from onegrid.notify import catalog, checks, delivery, webhooks
+from onegrid.notify import catalog, checks, delivery, listeners, webhooks
 from onegrid.notify.catalog import EMAIL, INBOX, SMS, WEBHOOK
 from onegrid.notify.models import Delivery, Message, Notification, Status, Subscription, WebhookEndpoint
 from onegrid.notify.permissions import MANAGE_WEBHOOKS, SUBSCRIBE
@@ -132,14 +133,16 @@ def publish_many(publications: list[Publication]) -> list[Message | None]:
         raise RuntimeError("notify.publish must be called inside the transaction of the change")
     prefixes = {p.area_path: _prefixes(p.area_path) for p in publications}
     every_prefix = sorted({prefix for wanted in prefixes.values() for prefix in wanted})
-    subscriptions = list(
-        Subscription.objects.filter(area_path__in=every_prefix, user__is_active=True)
-        .select_related("user")
-        .order_by("id")
-    )
-    all_endpoints = list(
-        WebhookEndpoint.objects.filter(active=True, area_path__in=every_prefix).order_by("id")
-    )
+    heard = listeners.current()
+    subscriptions = heard.subscriptions_over(every_prefix)
+    if subscriptions:  # their users as they are now: active, with today's addresses and grants
+        users = User.objects.in_bulk({s.user_id for s in subscriptions})
+        subscriptions = [
+            copy.copy(s) for s in subscriptions if s.user_id in users and users[s.user_id].is_active
+        ]
+        for s in subscriptions:
+            s.user = users[s.user_id]
+    all_endpoints = heard.endpoints_over(every_prefix)
     allowed: dict[tuple[int, str], bool] = {}
     planned: list[tuple[Message, dict[int, tuple[User, set[str]]], list[WebhookEndpoint], list[Direct]]] = []
     out: list[Message | None] = []
