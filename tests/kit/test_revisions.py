@@ -25,7 +25,7 @@ def _reads() -> tuple[Any, int]:
 
 def test_listeners_are_read_once_and_again_after_each_change(people: dict[str, Any], net: Net) -> None:
     listeners.current()
-    first, reads = _reads()
+    _held, reads = _reads()
     assert reads == 0  # held: only the revision token was read
     services.create_subscription(actor=people["county"], area=net.grid_a1)
     held, reads = _reads()
@@ -48,11 +48,18 @@ def areas_prefixes(path: str) -> list[str]:
 def test_a_change_rolled_back_is_never_taken_for_the_state_held(people: dict[str, Any], net: Net) -> None:
     listeners.current()
 
+    seen = []
+
     class Undo(Exception):
         pass
 
-    with pytest.raises(Undo), transaction.atomic():
-        services.create_subscription(actor=people["county"], area=net.grid_a1)
-        assert listeners.current().subscriptions  # this transaction sees its own subscription
-        raise Undo
+    def subscribe_then_fail() -> None:
+        with transaction.atomic():
+            services.create_subscription(actor=people["county"], area=net.grid_a1)
+            seen.append(bool(listeners.current().subscriptions))
+            raise Undo
+
+    with pytest.raises(Undo):
+        subscribe_then_fail()
+    assert seen == [True]  # the transaction saw its own subscription
     assert listeners.current().subscriptions == {}  # the token it was held under was rolled back too
