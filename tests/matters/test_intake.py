@@ -219,3 +219,13 @@ def test_intake_keeps_to_its_query_budget(
     with django_assert_max_num_queries(15):
         response = report(county, reporter_email="a@example.com", reporter_phone="13800138000")
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the query plan asked of SQLite")
+def test_a_retried_key_is_found_through_the_idempotency_index(people: dict[str, Any]) -> None:
+    """The lookup of an idempotency key reads the partial unique index, not every matter the caller
+    ever sent (a hotline system sends hundreds of thousands)."""
+    from onegrid.matters import selectors
+
+    plan = selectors.keyed(people["county"]).filter(idempotency_key="k-1").explain()
+    assert "matter_idempotency_key" in plan, plan

@@ -25,7 +25,16 @@ from onegrid.audit import services as audit
 from onegrid.kit import bulk, scope, validators
 from onegrid.kit.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onegrid.kit.geo import to_wgs84
-from onegrid.matters import catalogue, deadlines, definitions, notices, numbering, rollup, routing
+from onegrid.matters import (
+    catalogue,
+    deadlines,
+    definitions,
+    notices,
+    numbering,
+    rollup,
+    routing,
+    selectors,
+)
 from onegrid.matters.lifecycle import Status
 from onegrid.matters.models import Category, Channel, Event, Matter, Priority
 
@@ -309,7 +318,7 @@ def take_in(*, actor: Any, report: Report) -> Received:
     user = _caller(actor)
     key = _key(report)
     if key and user is not None:
-        earlier = Matter.objects.filter(created_by=user, idempotency_key=key).first()
+        earlier = selectors.earlier(user, key)
         if earlier is not None:
             return Received(earlier, False)
     known = catalogue.current()
@@ -321,7 +330,7 @@ def take_in(*, actor: Any, report: Report) -> Received:
         (event,) = _write(actor, user, known, [matter])
     except IntegrityError:
         if key and user is not None:  # a concurrent retry with the same key won the race
-            return Received(Matter.objects.get(created_by=user, idempotency_key=key), False)
+            return Received(selectors.keyed(user).get(idempotency_key=key), False)
         raise
     return Received(matter, True, event)
 
@@ -367,9 +376,11 @@ def _take_in_many(actor: Any, reports: Sequence[Report]) -> list[Received]:
     if user is not None and any(keys):
         wanted = sorted({k for k in keys if k})
         for start in range(0, len(wanted), 500):
-            found = Matter.objects.filter(
-                created_by=user, idempotency_key__in=wanted[start : start + 500]
-            ).select_related("category")
+            found = (
+                selectors.keyed(user)
+                .filter(idempotency_key__in=wanted[start : start + 500])
+                .select_related("category")
+            )
             earlier.update((m.idempotency_key, m) for m in found)
     known = catalogue.current()
     fresh: dict[int, Matter] = {}  # index → the new matter it creates
