@@ -72,3 +72,53 @@ def test_a_good_sign_in_clears_the_failures(people: dict[str, Any]) -> None:
     client.post("/login/", {"username": "county", "password": "wrong"})
     assert client.post("/login/", {"username": "county", "password": "pw-county"}).status_code == 302
     assert not LoginFailure.objects.filter(username="county").exists()
+
+
+def test_held_credentials_follow_every_change_from_the_next_request(people: dict[str, Any], net: Net) -> None:
+    """Tokens and grants are held per process between requests: a revoked token, a deactivated user, a
+    withdrawn permission or grant is refused from the next request on; a sign-in drops nothing."""
+    from django.contrib.auth.models import update_last_login
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onegrid.access.models import Grant, Permission
+
+    county = people["county"]
+    path = f"/api/v1/areas/{net.county.code}"
+
+    def status(text: str) -> int:
+        return Client().get(path, **bearer(text)).status_code
+
+    row, text = services.create_token(actor=None, user=county, name="crm", permissions=["areas.view"])
+    assert status(text) == 200
+    with CaptureQueriesContext(connection) as seen:
+        assert status(text) == 200
+    assert not [
+        q for q in seen.captured_queries if "access_apitoken" in q["sql"] or "access_grant" in q["sql"]
+    ]
+    update_last_login(None, county)  # a sign-in: nothing held changes
+    with CaptureQueriesContext(connection) as seen:
+        assert status(text) == 200
+    assert not [q for q in seen.captured_queries if "access_grant" in q["sql"]]
+
+    grants = list(Grant.objects.filter(user=county)) + list(
+        Grant.objects.filter(organisation__memberships__user=county)
+    )
+    role = grants[0].role
+    role.permissions.remove(Permission.objects.get(name="areas.view"))
+    assert status(text) in (403, 404)
+    role.permissions.add(Permission.objects.get(name="areas.view"))
+    assert status(text) == 200
+    for g in grants:
+        services.revoke_grant(actor=None, row=g)
+    assert status(text) in (403, 404)
+
+    _other, other_text = services.create_token(
+        actor=None, user=people["admin"], name="x", permissions=["areas.view"]
+    )
+    assert status(other_text) == 200
+    people["admin"].is_active = False
+    people["admin"].save()
+    assert status(other_text) == 401
+    services.revoke_token(actor=None, token=row)
+    assert status(text) == 401

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from onegrid.access import catalog, tokens
+from onegrid.access import catalog, credentials, tokens
 from onegrid.access.models import (
     ApiToken,
     Grant,
@@ -277,14 +277,16 @@ def authenticate_token(text: str) -> User | None:
     parts = tokens.split(text)
     if parts is None:
         return None
-    row = ApiToken.objects.select_related("user").filter(prefix=parts[0]).first()
+    row, held = credentials.token(parts[0])
     if row is None or not tokens.matches(row.digest, *parts) or not row.is_usable or not row.user.is_active:
         return None
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        credentials.used(parts[0], held, now)
     user = row.user
     user.api_token = row  # type: ignore[attr-defined]
+    user.__dict__["_onegrid_credentials"] = held
     return user
 
 
