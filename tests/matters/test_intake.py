@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from tests.factories import Net
 from tests.matters.conftest import Desk
 from tests.open311.conftest import DEFINITION, IN_GRID_A1, post_form
@@ -229,3 +230,9 @@ def test_a_retried_key_is_found_through_the_idempotency_index(people: dict[str, 
 
     plan = selectors.keyed(people["county"]).filter(idempotency_key="k-1").explain()
     assert "matter_idempotency_key" in plan, plan
+    with CaptureQueriesContext(connection) as seen:
+        assert selectors.earlier(people["county"], "k-1") is None
+    (query,) = seen.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])  # the statement as earlier() sent it
+        assert "matter_idempotency_key" in str(cursor.fetchall())
