@@ -3,7 +3,8 @@ same stack.
 
     uv run python bench/intake.py [--db sqlite,postgres] [--workers 2] [--connections 16]
                                   [--seconds 30] [--rate 200] [--open-seconds 30] [--max-connections 64]
-                                  [--batch 50,500] [--batch-connections 2] [--synchronous FULL] [--no-log]
+                                  [--batch 50,500] [--batch-connections 2] [--micro-batch 20]
+                                  [--synchronous FULL] [--no-log]
 
 For each database (SQLite in a throwaway data dir; PostgreSQL in a throwaway cluster when installed):
 the demo net and accounts are loaded, a county operator's API token issued and one webhook endpoint
@@ -19,6 +20,9 @@ bench-only routes of ``bench/_intake_app.py``) is started, and a separate load-g
   client-side queue); latency runs from each request's scheduled time (no coordinated omission);
 - batches: ``--batch-connections`` connections send batches of each ``--batch`` size back to back for
   ``--seconds``; matters/s counts the items of 2xx batches, latency is per batch;
+- micro-batches (an integrator's steady stream): ``--rate`` matters/s sent as batches of
+  ``--micro-batch`` on an open-loop schedule for ``--open-seconds``, latency per batch from its
+  scheduled time;
 
 first on the product (``POST /api/v1/matters/`` and ``/api/v1/matters/batch``: validate, locate, route,
 deadline, number, audit, notify outbox), then on the bare floors (``POST /bench/bare-insert``, one row in
@@ -389,6 +393,13 @@ def measure(db: str, url: str | None, args: argparse.Namespace) -> dict[str, Any
                     path,
                     spec | {"seconds": args.seconds, "count": max(40, 120_000 // size)},
                 )
+        if args.micro_batch:  # an integrator's steady stream: --rate matters/s sent in small batches
+            size = args.micro_batch
+            for name, path in (("intake", BATCH), ("bare", BARE_BATCH)):
+                # few connections: at ~10 batches/s more would sit idle past the server's keep-alive
+                spec = {"mode": "open", "connections": 8, "batch": size}
+                spec |= {"rate": args.rate / size, "seconds": args.open_seconds}
+                run(f"{name}_micro", path, spec | {"count": int(args.rate / size * args.open_seconds) + 10})
     results["counts"] = _self(env, "--count")
     results["db"] = db
     return results
@@ -399,6 +410,7 @@ def _check(r: dict[str, Any], sizes: list[int]) -> list[str]:
     for name in ("intake", "bare"):
         labels = [f"{name}_{label}" for label in ("warm", "closed", "open")]
         labels += [f"{name}_batch{size}{suffix}" for size in sizes for suffix in ("_warm", "")]
+        labels += [f"{name}_micro"] if f"{name}_micro" in r else []
         runs = [r[label] for label in labels]
         bad = {s: n for run in runs for s, n in run["statuses"].items() if not 200 <= int(s) < 300}
         sent = sum(run["items"] for run in runs)
@@ -435,6 +447,12 @@ def main() -> None:
     parser.add_argument("--max-connections", type=int, default=64, help="open loop: most requests in flight")
     parser.add_argument("--batch", default="50,500", help="batch sizes (comma-separated; empty: none)")
     parser.add_argument("--batch-connections", type=int, default=2)
+    parser.add_argument(
+        "--micro-batch",
+        type=int,
+        default=20,
+        help="open loop at --rate matters/s in batches of this size (0: none)",
+    )
     parser.add_argument("--synchronous", default="", help="SQLite PRAGMA synchronous for the server")
     parser.add_argument("--points", type=int, default=2000)
     parser.add_argument(
@@ -481,6 +499,27 @@ def main() -> None:
                     (f"batch of {size}: p99 per batch (ms)", f"batch{size}", "p99_ms"),
                 )
             ),
+            *(
+                (
+                    (
+                        f"{args.rate:g} matters/s in batches of {args.micro_batch}: achieved (/s)",
+                        "micro",
+                        "rate",
+                    ),
+                    (
+                        f"{args.rate:g} matters/s in batches of {args.micro_batch}: p50 per batch (ms)",
+                        "micro",
+                        "p50_ms",
+                    ),
+                    (
+                        f"{args.rate:g} matters/s in batches of {args.micro_batch}: p99 per batch (ms)",
+                        "micro",
+                        "p99_ms",
+                    ),
+                )
+                if "intake_micro" in r
+                else ()
+            ),
         ):
             ours, bare = r[f"intake_{key}"][unit], r[f"bare_{key}"][unit]
             rows.append([f"{r['db']}: {what}", f"{ours:,.1f}", f"{bare:,.1f}", f"{ours / bare:.2f}"])
@@ -491,7 +530,15 @@ def main() -> None:
         f"lower) for {args.open_seconds:g} s with at most {args.max_connections} requests in flight, "
         f"latency from each request's scheduled time; batches: {args.batch_connections} connections "
         f"closed loop for {args.seconds:g} s; the bare batch inserts one row per item (executemany) in "
-        "one transaction. The load generator runs on the same 2 cores."
+        "one transaction"
+        + (
+            f"; micro-batches: {args.rate:g} matters/s as {args.rate / args.micro_batch:g} batches/s of "
+            f"{args.micro_batch}, open loop for {args.open_seconds:g} s on 8 connections, latency per batch from "
+            "its scheduled time"
+            if args.micro_batch
+            else ""
+        )
+        + ". The load generator runs on the same 2 cores."
         + (f" SQLite synchronous={args.synchronous}." if args.synchronous else "")
     )
     result = Result(
