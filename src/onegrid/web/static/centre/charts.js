@@ -61,7 +61,7 @@
     this.set("chart-categories", {
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: cats.map(function (r) { return r.label; }), axisLabel: { fontSize: big } },
+      yAxis: { type: "category", data: cats.map(function (r) { return r.label; }), axisLabel: { interval: 0, fontSize: big } },
       series: [{ type: "bar", name: t.matters, data: cats.map(function (r) { return r.n; }) }]
     }, cats.length);
 
@@ -101,7 +101,8 @@
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: orgs.map(function (r) { return r.label; }), axisLabel: { fontSize: big } },
+      yAxis: { type: "category", data: orgs.map(function (r) { return r.label; }),
+        axisLabel: { interval: 0, fontSize: big, width: this.dark ? 260 : 180, overflow: "truncate" } },
       series: [{ type: "bar", name: t.matters, data: orgs.map(function (r) { return r.total; }) }]
     }, orgs.length);
   };
