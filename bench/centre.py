@@ -80,7 +80,7 @@ def load(count: int) -> None:
 def timed(call: object, runs: int) -> tuple[float, float, float, int]:
     """Median and worst wall-clock milliseconds over ``runs``, the median CPU milliseconds of this
     process (SQLite runs in it, so on a shared machine this is the time the page itself costs), and
-    the queries of one run."""
+    the queries of one warm run."""
     times, cpu = [], []
     queries = 0
     for i in range(runs + 1):
@@ -91,9 +91,9 @@ def timed(call: object, runs: int) -> tuple[float, float, float, int]:
                 (time.perf_counter() - start) * 1000,
                 (time.process_time() - start_cpu) * 1000,
             )
-        if i == 0:  # the first run warms caches; it is not counted
-            queries = len(seen.captured_queries)
+        if i == 0:  # the first run warms caches (the routing catalogue after a change...): not counted
             continue
+        queries = len(seen.captured_queries)  # of a warm run, like every request but a process's first
         times.append(elapsed)
         cpu.append(elapsed_cpu)
     return statistics.median(times), max(times), statistics.median(cpu), queries
