@@ -51,7 +51,8 @@ def test_the_county_dashboard_counts_every_matter_of_the_period(
     assert (figures["total"], figures["open"], figures["overdue"], figures["closed"]) == (4, 3, 1, 1)
     assert figures["satisfaction_rate"] == 1.0
     assert {c["key"]: c["n"] for c in board["channels"]} == {"hotline_12345": 3, "grid_patrol": 1}
-    assert sum(d["n"] for d in board["days"]) == 4 and len(board["days"]) == 30
+    assert sum(d["n"] for d in board["days"]) == 4
+    assert len(board["days"]) == 30
     # a county operator's scope is the county: its children are the two townships, largest first
     assert [(c["code"], c["total"]) for c in board["children"]] == [("330122001", 3), ("330122002", 1)]
     assert board["children"][0]["url"].startswith("/centre/dashboard/330122001/?days=30")
@@ -66,7 +67,8 @@ def test_a_township_operator_sees_only_their_townships_figures(
     assert (board["figures"]["total"], board["figures"]["overdue"]) == (3, 0)
     assert [c["code"] for c in board["children"]] == ["330122001001"]  # their village
     page = township.get("/centre/dashboard/").content.decode()
-    assert "旧县" not in page and "330122002" not in page
+    assert "旧县" not in page
+    assert "330122002" not in page
 
 
 def test_drilling_down_reaches_the_grid_and_outside_the_scope_is_404(
@@ -76,7 +78,8 @@ def test_drilling_down_reaches_the_grid_and_outside_the_scope_is_404(
     village = data(township, "/centre/dashboard/330122001001/data.json")
     assert [c["code"] for c in village["children"]] == [net.grid_a1.code]
     grid = data(township, f"/centre/dashboard/{net.grid_a1.code}/data.json")
-    assert grid["figures"]["total"] == 3 and grid["children"] == []
+    assert grid["figures"]["total"] == 3
+    assert grid["children"] == []
     labels = [c["label"] for c in grid["crumbs"]]
     assert labels == ["整个辖区", "城南街道", "青山村", "青山村第1网格"]  # none above the grant
     assert township.get("/centre/dashboard/330122002/").status_code == 404
@@ -90,10 +93,13 @@ def test_the_page_renders_figures_tables_exports_and_drill_links(
     client_as: ClientAs, net: Net, matters: Any
 ) -> None:
     html = client_as("county").get("/centre/dashboard/?days=7").content.decode()
-    assert 'data-figure="total">4<' in html and 'data-figure="overdue">1<' in html
+    assert 'data-figure="total">4<' in html
+    assert 'data-figure="overdue">1<' in html
     assert 'href="/centre/dashboard/330122001/?days=7"' in html
-    assert "/api/v1/matters/stats/by/children/export?" in html and "format=xlsx" in html
-    assert 'id="board-data"' in html and 'aria-current="true"' in html  # the chosen period
+    assert "/api/v1/matters/stats/by/children/export?" in html
+    assert "format=xlsx" in html
+    assert 'id="board-data"' in html
+    assert 'aria-current="true"' in html
     assert 'href="/centre/dashboard/"' in html  # the nav entry
 
 
@@ -110,10 +116,12 @@ def test_a_custom_period_counts_only_its_days(client_as: ClientAs, net: Net, mat
     client = client_as("county")
     today = timezone.localdate()
     board = data(client, f"/centre/dashboard/data.json?since={today}&until={today}")
-    assert board["figures"]["total"] == 4 and board["period"]["days"] == 0
+    assert board["figures"]["total"] == 4
+    assert board["period"]["days"] == 0
     yesterday = today - dt.timedelta(days=1)
     board = data(client, f"/centre/dashboard/data.json?since={yesterday}&until={yesterday}")
-    assert board["figures"]["total"] == 0 and board["children"] == []
+    assert board["figures"]["total"] == 0
+    assert board["children"] == []
 
 
 @pytest.mark.parametrize(
@@ -149,7 +157,8 @@ def test_who_may_see_the_dashboards(client_as: ClientAs, net: Net, matters: Any)
 def test_the_big_screen_names_what_it_refreshes(client_as: ClientAs, net: Net, matters: Any) -> None:
     html = client_as("county").get("/centre/screen/?area=330122001&days=365").content.decode()
     assert 'data-url="/centre/dashboard/330122001/data.json?days=365"' in html
-    assert 'data-figure="total">3<' in html and 'id="fullscreen"' in html
+    assert 'data-figure="total">3<' in html
+    assert 'id="fullscreen"' in html
 
 
 def test_the_dashboards_keep_to_their_query_budget(

@@ -142,7 +142,10 @@ def load_routing() -> int:
         )
         rules.append(RoutingRule(organisation=centre, area=county, area_path=county.path))
         urban = _organisation(
-            f"demo-department-{county.code}", f"{county.name}{_ORG_SUFFIX['department']}", "department", county
+            f"demo-department-{county.code}",
+            f"{county.name}{_ORG_SUFFIX['department']}",
+            "department",
+            county,
         )
         owners = {"city-appearance": urban}
         for key, (name, codes) in DEPARTMENTS.items():

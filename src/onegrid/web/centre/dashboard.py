@@ -103,9 +103,7 @@ def _crumbs(actor: Any, area: Area | None, p: Period) -> list[dict[str, Any]]:
     granted = scope.paths_for(actor, stats.PERMISSION)
     for a in [*area_selectors.ancestors(area), area]:
         if any(a.path.startswith(g) for g in granted):
-            crumbs.append(
-                {"label": localised(a.name, a.name_en), "url": link(a.code, p)}
-            )
+            crumbs.append({"label": localised(a.name, a.name_en), "url": link(a.code, p)})
     crumbs[-1]["url"] = ""  # where we are
     return crumbs
 
@@ -151,9 +149,7 @@ def _organisations(q: stats.Question, memo: stats.Memo) -> list[dict[str, Any]]:
         str(o.pk): localised(o.name, o.name_en)
         for o in Organisation.objects.filter(pk__in=ids).only("name", "name_en")
     }
-    out = [
-        {"label": names.get(r["key"]) or _("no responsible organisation"), **_rate_row(r)} for r in rows
-    ]
+    out = [{"label": names.get(r["key"]) or _("no responsible organisation"), **_rate_row(r)} for r in rows]
     return sorted(out, key=lambda r: (-r["total"], r["label"]))
 
 
@@ -232,7 +228,7 @@ def board(actor: Any, *, area: str | None, p: Period) -> dict[str, Any]:
     ]
     by_status = summary.get("by_status") or {}
     children = _children(q, p, memo)
-    figures = {k: summary[k] for k in stats.figures({}).keys()}
+    figures = {k: summary[k] for k in stats.figures({})}
     return {
         "area": (
             {"code": node.code, "label": localised(node.name, node.name_en), "level": int(node.level)}

@@ -213,4 +213,3 @@ class DashboardPeriod(forms.Form):
             self.add_error("since", _("Choose a period of at most ten years."))
         data["since"], data["until"] = since, until
         return data
-

@@ -108,11 +108,12 @@ class Counts:
         return sum(n for s, n in self.by_status.items() if Status(s) in OPEN)
 
 
-def _late_and_soon() -> dict[str, Any]:
+def _late_and_soon() -> tuple[Q, Q]:
+    """Open and past the deadline; open and past the warning mark but not yet the deadline."""
     now = timezone.now()
     late = Q(status__in=list(OPEN), due_at__lt=now)
     soon = Q(status__in=list(OPEN), warn_at__lte=now, due_at__gte=now)
-    return {"overdue": Count("pk", filter=late), "warning": Count("pk", filter=soon)}
+    return late, soon
 
 
 def _in_nodes(nodes: tuple[str, ...]) -> Q:
@@ -159,9 +160,9 @@ def _counts_from_rollup(actor: Any, nodes: tuple[str, ...]) -> Counts:
         .annotate(n=Sum("n"))
         .order_by()
     )
-    for row in tallied:
-        if row["n"]:
-            add(row["value"], int(row["n"]))
+    for value, n in tallied.values_list("value", "n"):
+        if n:
+            add(value, int(n))
     inside = _in_nodes(nodes)
     # Merged duplicates by the merge index (a few rows): "> 0" rather than "IS NOT NULL", which SQLite
     # answers with a scan of every matter.
@@ -169,10 +170,16 @@ def _counts_from_rollup(actor: Any, nodes: tuple[str, ...]) -> Counts:
     for status, path in merged.values_list("status", "area_path"):
         if any(path.startswith(node) for node in nodes):
             add(status)
-    open_ = Matter.objects.filter(inside, status__in=list(OPEN)).order_by()
-    for row in open_.values("status").annotate(**_late_and_soon()):
-        out.overdue[row["status"]] = out.overdue.get(row["status"], 0) + row["overdue"]
-        out.warning[row["status"]] = out.warning.get(row["status"], 0) + row["warning"]
+    late, soon = _late_and_soon()
+    open_ = (
+        Matter.objects.filter(inside, status__in=list(OPEN))
+        .order_by()
+        .values("status")
+        .annotate(overdue=Count("pk", filter=late), warning=Count("pk", filter=soon))
+    )
+    for status, late_n, soon_n in open_.values_list("status", "overdue", "warning"):
+        out.overdue[status] = out.overdue.get(status, 0) + late_n
+        out.warning[status] = out.warning.get(status, 0) + soon_n
     if inside:  # the whole net holds every matter: nothing is outside it
         organisations = Membership.objects.filter(user_id=actor.pk).values("organisation_id")
         joined = (
@@ -196,9 +203,7 @@ def counts(actor: Any, f: Filters) -> Counts:
     ids = _search(actor, f, facets=True).order_by().values("pk")
     if f.q:
         ids = ids.order_by("-pk")[:COUNT_CAP]
-    now = timezone.now()
-    late = Q(status__in=list(OPEN), due_at__lt=now)
-    soon = Q(status__in=list(OPEN), warn_at__lte=now, due_at__gte=now)
+    late, soon = _late_and_soon()
     rows = (
         Matter.objects.filter(pk__in=ids)
         .order_by()

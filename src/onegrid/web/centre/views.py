@@ -323,7 +323,7 @@ def dashboard_data(request: HttpRequest, code: str | None = None) -> JsonRespons
     form, p = _period(request)
     if p is None:
         field, errors = next(iter(form.errors.items()))
-        return JsonResponse({"detail": " ".join(errors), "field": field}, status=422)
+        return JsonResponse({"detail": " ".join(str(e) for e in errors), "field": field}, status=422)
     return JsonResponse(_board(actor, code, p))
 
 
@@ -338,7 +338,9 @@ def screen(request: HttpRequest) -> HttpResponse:
     if p is None:
         return render(request, "centre/screen.html", {"form": form, "board": None}, status=400)
     board = _board(actor, code, p)
-    data_url = reverse("centre:dashboard-area-data", args=[code]) if code else reverse("centre:dashboard-data")
+    data_url = (
+        reverse("centre:dashboard-area-data", args=[code]) if code else reverse("centre:dashboard-data")
+    )
     context = {
         "board": board,
         "rate_names": dashboard.rate_names(),
