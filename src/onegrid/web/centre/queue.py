@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from onegrid.access.models import Membership
@@ -142,8 +142,9 @@ def _counts_from_rollup(actor: Any, nodes: tuple[str, ...]) -> Counts:
     nodes (which leave out merged duplicates: added from the matters, a few rows by the merge index),
     the overdue and due-soon ones from the index of open matters by status and area, plus the matters
     the actor sees through participation outside the grants (their reports, their organisations'
-    matters and assistance requests). Rows are counted here rather than grouped in SQL: a GROUP BY
-    status lures the planners onto the status index over every matter."""
+    matters and assistance requests). Three statements whatever the data; the few extra rows are
+    counted here rather than grouped in SQL (a GROUP BY status lures the planners onto the status
+    index over every matter)."""
     out = Counts()
     now = timezone.now()
 
@@ -164,12 +165,6 @@ def _counts_from_rollup(actor: Any, nodes: tuple[str, ...]) -> Counts:
         if n:
             add(value, int(n))
     inside = _in_nodes(nodes)
-    # Merged duplicates by the merge index (a few rows): "> 0" rather than "IS NOT NULL", which SQLite
-    # answers with a scan of every matter.
-    merged = Matter.objects.filter(merged_into_id__gt=0).order_by()
-    for status, path in merged.values_list("status", "area_path"):
-        if any(path.startswith(node) for node in nodes):
-            add(status)
     late, soon = _late_and_soon()
     open_ = (
         Matter.objects.filter(inside, status__in=list(OPEN))
@@ -180,16 +175,22 @@ def _counts_from_rollup(actor: Any, nodes: tuple[str, ...]) -> Counts:
     for status, late_n, soon_n in open_.values_list("status", "overdue", "warning"):
         out.overdue[status] = out.overdue.get(status, 0) + late_n
         out.warning[status] = out.warning.get(status, 0) + soon_n
+    # One statement for the few other rows, each part planned on its own index: merged duplicates (by
+    # the merge index; "> 0" rather than "IS NOT NULL", which SQLite answers with a scan of every
+    # matter) and, outside the grants, the actor's reports, their organisations' and assisted matters.
+    fields = ("part", "status", "area_path", "due_at", "warn_at")
+    rows = Matter.objects.filter(merged_into_id__gt=0).annotate(part=Value(1)).values_list(*fields)
     if inside:  # the whole net holds every matter: nothing is outside it
         organisations = Membership.objects.filter(user_id=actor.pk).values("organisation_id")
-        joined = (
-            Q(reporter_id=actor.pk)
-            | Q(owner_id__in=organisations)
-            | Q(pk__in=Assist.objects.filter(organisation_id__in=organisations).values("matter_id"))
-        )
-        outside = Matter.objects.filter(joined).exclude(inside).order_by()
-        for status, due, warn in outside.values_list("status", "due_at", "warn_at"):
+        assisted = Assist.objects.filter(organisation_id__in=organisations).values("matter_id")
+        joined = Q(reporter_id=actor.pk) | Q(owner_id__in=organisations) | Q(pk__in=assisted)
+        outside = Matter.objects.filter(joined).exclude(inside).annotate(part=Value(2)).values_list(*fields)
+        rows = rows.order_by().union(outside.order_by(), all=True)
+    for part, status, path, due, warn in rows.order_by():
+        if part == 2:
             add(status, 1, due, warn)
+        elif any(path.startswith(node) for node in nodes):
+            add(status)  # a merged duplicate: the rollup leaves it out; its deadlines were counted above
     return out
 
 
