@@ -89,7 +89,10 @@ def seed() -> None:
         steps.take(actor=county, matter=matter, step=Step.REGISTER)
         if i % 3 == 1:
             steps.take(
-                actor=county, matter=matter, step=Step.DISPATCH, data=steps.StepInput(organisation=department)
+                actor=county,
+                matter=matter,
+                step=Step.DISPATCH,
+                data=steps.StepInput(organisation=department, override_reason="属城管局职责"),
             )
             if i % 2:
                 steps.take(actor=handler, matter=matter, step=Step.ACCEPT)
@@ -121,7 +124,9 @@ def shoot(base: str, password: str) -> None:
             ),
             ("handler", [("centre-inbox", "/centre/inbox/")]),
         ):
-            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 800}, locale="zh-CN", timezone_id="Asia/Shanghai"
+            )
             page = context.new_page()
             page.goto(f"{base}/login/")
             page.get_by_label("用户名").fill(user)
