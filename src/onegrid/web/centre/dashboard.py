@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from onegrid.kit import scope
 from onegrid.matters import stats
 from onegrid.matters.lifecycle import OPEN
 from onegrid.matters.models import Category, Channel, Matter
+from onegrid.web.centre import queue
 from onegrid.web.centre.forms import localised, period
 from onegrid.web.centre.labels import STATUS
 
@@ -63,22 +63,12 @@ def rate_names() -> dict[str, str]:
     }
 
 
-def _node_filter(nodes: tuple[str, ...]) -> Q:
-    """Matters under any of ``nodes`` by a range on the path (what the path index serves)."""
-    if "/" in nodes:
-        return Q()
-    where = Q(pk__in=[])
-    for node in nodes:
-        where |= Q(area_path__gte=node, area_path__lt=node[:-1] + "0")
-    return where
-
-
 def overdue(q: stats.Question) -> int:
     """Matters received in the period under the question's nodes, open and past their deadline now.
     (Merged duplicates are closed, so they never count.)"""
     return (
         Matter.objects.filter(
-            _node_filter(q.nodes),
+            queue.in_nodes(q.nodes),
             status__in=list(OPEN),
             due_at__lt=timezone.now(),
             received_at__gte=period(q.since),

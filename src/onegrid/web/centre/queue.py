@@ -116,7 +116,7 @@ def _late_and_soon() -> tuple[Q, Q]:
     return late, soon
 
 
-def _in_nodes(nodes: tuple[str, ...]) -> Q:
+def in_nodes(nodes: tuple[str, ...]) -> Q:
     """Matters under any of ``nodes``, as ranges on the path (what the indexes serve)."""
     if scope.ROOT in nodes:
         return Q()
@@ -164,7 +164,7 @@ def _counts_from_rollup(actor: Any, nodes: tuple[str, ...]) -> Counts:
     for value, n in tallied.values_list("value", "n"):
         if n:
             add(value, int(n))
-    inside = _in_nodes(nodes)
+    inside = in_nodes(nodes)
     late, soon = _late_and_soon()
     open_ = (
         Matter.objects.filter(inside, status__in=list(OPEN))
