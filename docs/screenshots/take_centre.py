@@ -1,4 +1,5 @@
-"""Take the command-centre screenshots of the README from a demo with some matters in it.
+"""Take the command-centre screenshots of the README from a demo with some matters in it (the demo's
+generated year of matters fills the dashboards and the big screen).
 
     export ONEGRID_DATA_DIR=$(mktemp -d)
     uv run onegrid demo --no-serve
@@ -56,7 +57,8 @@ def seed() -> None:
     county = User.objects.get(username="county")
     admin = User.objects.get(username="admin")
     handler = User.objects.get(username="handler")
-    department = Organisation.objects.get(kind="department")
+    department = Organisation.objects.filter(memberships__user=handler).first()  # 城市管理局
+    assert department is not None
     township = Area.objects.filter(level=Level.TOWNSHIP).order_by("path").first()
     assert township is not None
     grids = list(Area.objects.filter(level=Level.GRID, path__startswith=township.path).order_by("path")[:40])
@@ -87,7 +89,10 @@ def seed() -> None:
         steps.take(actor=county, matter=matter, step=Step.REGISTER)
         if i % 3 == 1:
             steps.take(
-                actor=county, matter=matter, step=Step.DISPATCH, data=steps.StepInput(organisation=department)
+                actor=county,
+                matter=matter,
+                step=Step.DISPATCH,
+                data=steps.StepInput(organisation=department, override_reason="属城管局职责"),
             )
             if i % 2:
                 steps.take(actor=handler, matter=matter, step=Step.ACCEPT)
@@ -108,10 +113,20 @@ def shoot(base: str, password: str) -> None:
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for user, shots in (
-            ("county", [("centre-queue", "/centre/"), ("centre-map", "/centre/map/")]),
+            (
+                "county",
+                [
+                    ("centre-queue", "/centre/"),
+                    ("centre-map", "/centre/map/"),
+                    ("centre-dashboard", "/centre/dashboard/?days=365"),
+                    ("centre-screen", "/centre/screen/?days=365"),
+                ],
+            ),
             ("handler", [("centre-inbox", "/centre/inbox/")]),
         ):
-            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 800}, locale="zh-CN", timezone_id="Asia/Shanghai"
+            )
             page = context.new_page()
             page.goto(f"{base}/login/")
             page.get_by_label("用户名").fill(user)
@@ -119,6 +134,10 @@ def shoot(base: str, password: str) -> None:
             page.locator("#content").get_by_role("button", name="登录").click()
             settle(page)
             for name, path in shots:
+                big = name == "centre-screen"  # the big screen is shot at a wall's 1920×1080
+                page.set_viewport_size(
+                    {"width": 1920, "height": 1080} if big else {"width": 1280, "height": 800}
+                )
                 page.goto(base + path)
                 settle(page)
                 if name == "centre-map":

@@ -137,5 +137,8 @@ def test_the_demo_sets_up_a_fresh_data_directory_and_prints_the_accounts(tmp_pat
     for account in ("admin", "county", "township", "gridworker", "handler", "resident", "onegrid-demo"):
         assert account in result.stdout
     assert (tmp_path / "onegrid.sqlite3").exists()
+    assert "3000 generated sample matters" in result.stdout
     again = run_onegrid("demo", "--no-serve", env={"ONEGRID_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
     assert again.returncode == 0, again.stderr  # idempotent: a second run keeps the data
+    assert "sample matters" not in again.stdout
+    assert "routing rules" not in again.stdout

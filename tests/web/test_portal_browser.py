@@ -1,7 +1,8 @@
 """The resident portal and the grid-worker app in a real browser, phone-sized, in zh-Hans.
 
 A resident reports with a photo, gets a number and code, follows the plain timeline, and rates the
-outcome through the one-time link once the staff (through the domain layer) have closed the matter. A
+outcome through the one-time link once the staff (through the domain layer) have closed the matter;
+the county's dashboard then counts it, from the county down to its grid. A
 grid worker files a report without a network and it arrives once when the network returns, and once
 again when the answer to the first send is lost. The report form can be completed by keyboard.
 
@@ -75,6 +76,7 @@ def test_a_resident_reports_with_a_photo_follows_it_and_rates_the_outcome(
     people: dict[str, Any],
     desk: Desk,
     tmp_path: Path,
+    sign_in: SignIn,
 ) -> None:
     page.set_viewport_size(PHONE)
     page.goto(f"{site}/portal/")
@@ -129,6 +131,21 @@ def test_a_resident_reports_with_a_photo_follows_it_and_rates_the_outcome(
     expect(page.get_by_role("heading", level=1)).to_have_text("感谢您的评价")
     rating = Rating.objects.get(matter=matter)
     assert (rating.score, rating.via, rating.comment) == (5, "link", "处理很及时")
+
+    # The county command centre's dashboard counts it, down to its grid.
+    context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in("county")
+    page.goto(f"{site}/centre/dashboard/")
+    headline = page.locator("#headline")
+    expect(headline.locator("[data-figure=total]")).to_have_text("1")
+    expect(headline.locator("[data-figure=open]")).to_have_text("0")
+    expect(headline.locator("[data-figure=satisfaction_rate]")).to_have_text("100.0%")
+    expect(page.locator("#table-channels")).to_contain_text("群众APP或网站")
+    for area in (net.township_a, net.grid_a1.parent, net.grid_a1):
+        page.locator("#table-children").get_by_role("link", name=area.name).click()
+        expect(page.locator("#dash-area")).to_have_text(area.name)
+        expect(headline.locator("[data-figure=total]")).to_have_text("1")
 
 
 def test_the_report_form_can_be_completed_by_keyboard(page: Page, site: str, net: Net) -> None:

@@ -62,6 +62,7 @@ STAGE_HOURS = {
     "verify": 48.0,
     "close": 48.0,
 }
+CENTRE_KINDS = ("command_centre", "township_office")  # a township office (乡镇综治中心) is its centre
 SEQUENCE = [Status.RECEIVED, Status.REGISTERED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
 FIELDS = [
     "id",
@@ -129,7 +130,7 @@ def _leaves() -> tuple[list[int], list[str]]:
 def _ensure_centres(paths: list[str]) -> int:
     """A command centre for every county and township above the leaves that has none."""
     wanted = {rollup.ancestors(p)[d] for p in paths for d in (3, 4) if len(rollup.ancestors(p)) > d}
-    have = set(Organisation.objects.filter(kind="command_centre").values_list("area_path", flat=True))
+    have = set(Organisation.objects.filter(kind__in=CENTRE_KINDS).values_list("area_path", flat=True))
     missing = sorted(wanted - have)
     areas = {a.path: a for a in Area.objects.filter(path__in=missing).only("pk", "path", "code", "name")}
     now = timezone.now()
@@ -154,7 +155,7 @@ def _owners(paths: list[str], categories: list[Category]) -> tuple[Any, Any, Any
     """Per (leaf, category): the routed organisation and its level (routing rules, else the township's
     command centre); per leaf: the county's command centre and its level (for escalated matters)."""
     rules = list(RoutingRule.objects.filter(is_active=True).select_related("organisation"))
-    centres = dict(Organisation.objects.filter(kind="command_centre").values_list("area_path", "pk"))
+    centres = dict(Organisation.objects.filter(kind__in=CENTRE_KINDS).values_list("area_path", "pk"))
     levels = {pk: path.count("/") - 1 for path, pk in centres.items()}
     for org in Organisation.objects.filter(pk__in={r.organisation_id for r in rules}):
         levels[org.pk] = org.area_path.count("/") - 1

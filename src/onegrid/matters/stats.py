@@ -54,6 +54,7 @@ DIM_OF = {
 MAX_DAYS = 3660
 
 Vector = dict[str, int]
+Memo = dict[str, list[tuple[rollup.State, Vector]]]  # a node's counted matters, read once per answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,7 @@ def sums(
     *,
     dim: str = "",
     columns: Sequence[str] = rollup.COLUMNS,
-    memo: dict[str, list[tuple[rollup.State, Vector]]] | None = None,
+    memo: Memo | None = None,
 ) -> dict[Any, Vector]:
     """Summed measures per group key: None (one total), "value" of ``dim``, "day", or "child" (the
     child node of the asked node). Answers from the rollup where it holds the question."""
@@ -257,7 +258,7 @@ def _direct(
     group: str | None,
     dim: str,
     *,
-    memo: dict[str, list[tuple[rollup.State, Vector]]] | None = None,
+    memo: Memo | None = None,
 ) -> dict[Any, Vector]:
     """The same sums computed from the matters of ``node`` (for nodes below the rollup); ``memo`` keeps
     the matters read for one answer, so its several groupings read them once."""
@@ -337,9 +338,10 @@ def _node_matters(q: Question, node: str) -> list[tuple[rollup.State, Vector]]:
 # ------------------------------------------------------------------------------------- answers
 
 
-def summary(q: Question) -> dict[str, Any]:
-    """The figures of the question, with counts by channel, category, status, level and day."""
-    memo: dict[str, list[tuple[rollup.State, Vector]]] = {}
+def summary(q: Question, *, memo: Memo | None = None) -> dict[str, Any]:
+    """The figures of the question, with counts by channel, category, status, level and day. ``memo``
+    (a dict kept by the caller) lets several answers to one question read matters below the rollup once."""
+    memo = {} if memo is None else memo
     total = sums(q, None, memo=memo).get(None, {})
     out: dict[str, Any] = {"period": {"since": q.since, "until": q.until}, "areas": list(q.nodes)}
     out["organisation"] = q.organisation.code if q.organisation else None
@@ -354,20 +356,20 @@ def summary(q: Question) -> dict[str, Any]:
     return out
 
 
-def breakdown(q: Question, by: str) -> list[dict[str, Any]]:
+def breakdown(q: Question, by: str, *, memo: Memo | None = None) -> list[dict[str, Any]]:
     """One row of figures per child node, organisation, day, channel, category, status or level."""
     if by not in GROUPS:
         raise Invalid(f"by must be one of {', '.join(GROUPS)}", field="by")
     if by == "children":
-        rows = sums(q, "child")
+        rows = sums(q, "child", memo=memo)
     elif by == "day":
-        rows = sums(q, "day")
+        rows = sums(q, "day", memo=memo)
     else:
         if q.organisation is not None:
             raise Invalid(
                 "an organisation's figures are not split by another dimension", field="organisation"
             )
-        rows = sums(q, "value", dim=DIM_OF[by])
+        rows = sums(q, "value", dim=DIM_OF[by], memo=memo)
     labels = _labels(by, [str(k) for k in rows])
     return [
         {"key": str(k), "label": labels.get(str(k), str(k))} | figures(v)

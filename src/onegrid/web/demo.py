@@ -1,4 +1,6 @@
-"""The demo: a county of Zhejiang with its net, organisations and one account for each role."""
+"""The demo: a county of Zhejiang with its net, organisations and one account for each role, routing
+rules that send each kind of matter to the office that handles it, and a year of generated sample
+matters (numbers starting with "G": synthetic, never presented as real reports)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,12 @@ from onegrid.areas import services as areas
 from onegrid.areas.levels import Level
 from onegrid.areas.models import Area
 from onegrid.kit.progress import Callback
+from onegrid.matters import catalogue
+from onegrid.matters import generate as matters_generate
+from onegrid.matters.models import Category, Matter, RoutingRule
 
 DEMO_PASSWORD = "onegrid-demo"  # noqa: S105  (printed by `make demo`; development only)
+SAMPLE_MATTERS = 3000  # a year of them across the county: the dashboards, queue and map show something
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +103,81 @@ _ORG_SUFFIX = {
     "grid_station": "网格工作站",
     "department": "城市管理局",
 }
+
+
+# County departments of the demo (besides the 城市管理局 of the handler account) and the category groups
+# each is responsible for; disputes and policy questions stay with the township offices (乡镇综治中心).
+DEPARTMENTS = {
+    "housing": ("住房和城乡建设局", ["livelihood"]),
+    "police": ("公安局", ["public-order"]),
+    "emergency": ("应急管理局", ["safety"]),
+    "health": ("卫生健康局", ["health"]),
+    "environment": ("生态环境分局", ["environment"]),
+}
+TOWNSHIP_GROUPS = ["disputes", "policy"]
+
+
+def _organisation(code: str, name: str, kind: str, area: Area) -> Organisation:
+    org, _ = Organisation.objects.get_or_create(
+        code=code, defaults={"name": name, "kind": kind, "area": area, "area_path": area.path}
+    )
+    return org
+
+
+def load_routing() -> int:
+    """Routing rules over the demo net unless some exist: anything in the county → the county command
+    centre; each category group → its county department; disputes and policy questions → the township's
+    office (a township rule is more specific than the county's). Returns the rules created."""
+    if RoutingRule.objects.exists():
+        return 0
+    county = _first(Level.COUNTY)
+    groups = {c.code: c for c in Category.objects.filter(parent__isnull=True)}
+    rules = []
+    with transaction.atomic():
+        centre = _organisation(
+            f"demo-command_centre-{county.code}",
+            f"{county.name}{_ORG_SUFFIX['command_centre']}",
+            "command_centre",
+            county,
+        )
+        rules.append(RoutingRule(organisation=centre, area=county, area_path=county.path))
+        urban = _organisation(
+            f"demo-department-{county.code}",
+            f"{county.name}{_ORG_SUFFIX['department']}",
+            "department",
+            county,
+        )
+        owners = {"city-appearance": urban}
+        for key, (name, codes) in DEPARTMENTS.items():
+            org = _organisation(f"demo-{key}-{county.code}", f"{county.name}{name}", "department", county)
+            owners.update(dict.fromkeys(codes, org))
+        for code, org in owners.items():
+            if code in groups:
+                rules.append(
+                    RoutingRule(category=groups[code], organisation=org, area=county, area_path=county.path)
+                )
+        for township in Area.objects.filter(level=Level.TOWNSHIP, path__startswith=county.path):
+            office = _organisation(
+                f"demo-township_office-{township.code}",
+                f"{township.name}{_ORG_SUFFIX['township_office']}",
+                "township_office",
+                township,
+            )
+            for code in TOWNSHIP_GROUPS:
+                if code in groups:
+                    rules.append(
+                        RoutingRule(
+                            category=groups[code], organisation=office, area=township, area_path=township.path
+                        )
+                    )
+        RoutingRule.objects.bulk_create(rules)
+        catalogue.bump()  # bulk_create sends no save signals: intake must see the new rules
+    return len(rules)
+
+
+def load_sample(count: int = SAMPLE_MATTERS) -> int:
+    """``count`` generated matters over the past year across the demo net, once (none when the demo
+    already has matters). Returns how many were written."""
+    if count <= 0 or Matter.objects.exists():
+        return 0
+    return matters_generate.generate(count=count, seed=2024, days=365).matters

@@ -16,6 +16,7 @@ from onegrid.access.models import Organisation
 from onegrid.areas import selectors as area_selectors
 from onegrid.areas.levels import Level
 from onegrid.kit.errors import DomainError
+from onegrid.matters import stats
 from onegrid.matters.models import Category, Channel
 from onegrid.web.centre.labels import STATUS
 
@@ -179,3 +180,36 @@ def period(value: dt.date | None, *, end: bool = False) -> dt.datetime | None:
         return None
     day = value + dt.timedelta(days=1) if end else value
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+PERIODS = {7: _("Last 7 days"), 30: _("Last 30 days"), 365: _("Last 365 days")}
+
+
+class DashboardPeriod(forms.Form):
+    """The dashboard's period: one of the quick choices (the last 7, 30 or 365 days up to today) or
+    from ``since`` to ``until`` (whole days, both included; a missing end is today, a missing start
+    is 30 days before the end)."""
+
+    days = forms.TypedChoiceField(
+        label=_("Period"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(str(days), label) for days, label in PERIODS.items()],
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if self.errors or (since is None and until is None):
+            return data
+        until = until or timezone.localdate()
+        since = since or until - dt.timedelta(days=29)
+        if until < since:
+            self.add_error("until", _("The end of the period comes before its start."))
+        elif (until - since).days >= stats.MAX_DAYS:
+            self.add_error("since", _("Choose a period of at most ten years."))
+        data["since"], data["until"] = since, until
+        return data

@@ -5,7 +5,11 @@ Bounded at every step, so it stays fast with a hundred thousand matters in scope
   time, never an OFFSET;
 - the counts by status, with the overdue and due-soon ones, from one grouped query over the filters
   other than status and deadline (so the status and deadline chips show what each would give);
-- a text search counts at most ``COUNT_CAP`` matches and says so.
+- a text search counts at most ``COUNT_CAP`` matches and says so;
+- without filters (the status and deadline chips aside) and with grants no deeper than a county, the
+  counts by status come from the statistics rollup (``matters.Tally``, kept in step with every change)
+  instead of a count over the matters; the open matters are counted from the index that holds them
+  by status and area, and matters seen through participation outside the grants are added.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
-from onegrid.matters import selectors
+from onegrid.access.models import Membership
+from onegrid.kit import scope
+from onegrid.matters import rollup, selectors
 from onegrid.matters.lifecycle import OPEN, Status
-from onegrid.matters.models import Matter
+from onegrid.matters.models import Assist, Matter, Tally
 from onegrid.web.centre.forms import period
 
 PAGE_SIZE = 50
@@ -102,14 +108,103 @@ class Counts:
         return sum(n for s, n in self.by_status.items() if Status(s) in OPEN)
 
 
-def counts(actor: Any, f: Filters) -> Counts:
-    """One grouped query (the filtered ids as a subquery, so joins of the scope never count twice)."""
-    ids = _search(actor, f, facets=True).order_by().values("pk")
-    if f.q:
-        ids = ids.order_by("-pk")[:COUNT_CAP]
+def _late_and_soon() -> tuple[Q, Q]:
+    """Open and past the deadline; open and past the warning mark but not yet the deadline."""
     now = timezone.now()
     late = Q(status__in=list(OPEN), due_at__lt=now)
     soon = Q(status__in=list(OPEN), warn_at__lte=now, due_at__gte=now)
+    return late, soon
+
+
+def in_nodes(nodes: tuple[str, ...]) -> Q:
+    """Matters under any of ``nodes``, as ranges on the path (what the indexes serve)."""
+    if scope.ROOT in nodes:
+        return Q()
+    where = Q(pk__in=[])
+    for node in nodes:
+        where |= Q(area_path__gte=node, area_path__lt=node[:-1] + "0")
+    return where
+
+
+def _rollup_nodes(actor: Any, f: Filters) -> tuple[str, ...] | None:
+    """The nodes whose counts the rollup holds by status, when ``f`` narrows nothing but the status
+    and deadline (which the chips ignore anyway); None otherwise."""
+    if f.category or f.channel or f.area or f.since or f.until or f.q:
+        return None
+    nodes = scope.paths_for(actor, "matters.view")
+    if not nodes or any(rollup._depth(n) > rollup.FULL_DEPTH for n in nodes):
+        return None
+    return nodes
+
+
+def _counts_from_rollup(actor: Any, nodes: tuple[str, ...]) -> Counts:
+    """Counts of the actor's queue without filters: by status from the rollup rows of the granted
+    nodes (which leave out merged duplicates: added from the matters, a few rows by the merge index),
+    the overdue and due-soon ones from the index of open matters by status and area, plus the matters
+    the actor sees through participation outside the grants (their reports, their organisations'
+    matters and assistance requests). Three statements whatever the data; the few extra rows are
+    counted here rather than grouped in SQL (a GROUP BY status lures the planners onto the status
+    index over every matter)."""
+    out = Counts()
+    now = timezone.now()
+
+    def add(status: str, n: int = 1, due: Any = None, warn: Any = None) -> None:
+        out.by_status[status] = out.by_status.get(status, 0) + n
+        if n == 1 and Status(status) in OPEN and due is not None:
+            late, soon = due < now, warn is not None and warn <= now <= due
+            out.overdue[status] = out.overdue.get(status, 0) + int(late)
+            out.warning[status] = out.warning.get(status, 0) + int(soon)
+
+    tallied = (
+        Tally.objects.filter(dim="status", area_path__in=nodes)
+        .values("value")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    for value, n in tallied.values_list("value", "n"):
+        if n:
+            add(value, int(n))
+    inside = in_nodes(nodes)
+    late, soon = _late_and_soon()
+    open_ = (
+        Matter.objects.filter(inside, status__in=list(OPEN))
+        .order_by()
+        .values("status")
+        .annotate(overdue=Count("pk", filter=late), warning=Count("pk", filter=soon))
+    )
+    for status, late_n, soon_n in open_.values_list("status", "overdue", "warning"):
+        out.overdue[status] = out.overdue.get(status, 0) + late_n
+        out.warning[status] = out.warning.get(status, 0) + soon_n
+    # One statement for the few other rows, each part planned on its own index: merged duplicates (by
+    # the merge index; "> 0" rather than "IS NOT NULL", which SQLite answers with a scan of every
+    # matter) and, outside the grants, the actor's reports, their organisations' and assisted matters.
+    fields = ("part", "status", "area_path", "due_at", "warn_at")
+    rows = Matter.objects.filter(merged_into_id__gt=0).annotate(part=Value(1)).values_list(*fields)
+    if inside:  # the whole net holds every matter: nothing is outside it
+        organisations = Membership.objects.filter(user_id=actor.pk).values("organisation_id")
+        assisted = Assist.objects.filter(organisation_id__in=organisations).values("matter_id")
+        joined = Q(reporter_id=actor.pk) | Q(owner_id__in=organisations) | Q(pk__in=assisted)
+        outside = Matter.objects.filter(joined).exclude(inside).annotate(part=Value(2)).values_list(*fields)
+        rows = rows.order_by().union(outside.order_by(), all=True)
+    for part, status, path, due, warn in rows.order_by():
+        if part == 2:
+            add(status, 1, due, warn)
+        elif any(path.startswith(node) for node in nodes):
+            add(status)  # a merged duplicate: the rollup leaves it out; its deadlines were counted above
+    return out
+
+
+def counts(actor: Any, f: Filters) -> Counts:
+    """Counts by status of the matters matching ``f`` but its status and deadline: from the rollup
+    when it holds them (see the module docstring), else one grouped query (the filtered ids as a
+    subquery, so joins of the scope never count twice)."""
+    nodes = _rollup_nodes(actor, f)
+    if nodes is not None:
+        return _counts_from_rollup(actor, nodes)
+    ids = _search(actor, f, facets=True).order_by().values("pk")
+    if f.q:
+        ids = ids.order_by("-pk")[:COUNT_CAP]
+    late, soon = _late_and_soon()
     rows = (
         Matter.objects.filter(pk__in=ids)
         .order_by()

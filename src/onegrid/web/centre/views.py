@@ -27,13 +27,13 @@ from onegrid.areas import selectors as area_selectors
 from onegrid.kit import scope
 from onegrid.kit.crypto import mask_name, mask_phone
 from onegrid.kit.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from onegrid.matters import routing, selectors, steps, supervision
+from onegrid.matters import routing, selectors, stats, steps, supervision
 from onegrid.matters.lifecycle import OPEN, Status, Step
 from onegrid.matters.models import Matter, SupervisionOrder
 from onegrid.notify import catalog as notify_catalog
 from onegrid.notify import selectors as notify_selectors
 from onegrid.notify import services as notify_services
-from onegrid.web.centre import forms, labels, mapdata, queue
+from onegrid.web.centre import dashboard, forms, labels, mapdata, queue
 
 VIEW = "matters.view"
 ROUTED = {Step.DISPATCH, Step.TRANSFER}
@@ -41,6 +41,7 @@ EXTRA_ACTIONS = ("supervise", "extension", "decide-extension", "merge", "reply")
 STEP_NAMES = frozenset(s.value for s in Step)
 REVEALABLE = ("reporter_name", "reporter_phone")
 POLL_SECONDS = 10
+SCREEN_SECONDS = 60  # how often the big screen fetches its figures again
 
 
 def _centre_user(request: HttpRequest) -> Any:
@@ -58,7 +59,11 @@ def _matter(actor: Any, number: str) -> Matter:
 
 
 def _common(request: HttpRequest, section: str) -> dict[str, Any]:
-    return {"section": section, "unread": notify_selectors.unread_count(request.user)}
+    return {
+        "section": section,
+        "unread": notify_selectors.unread_count(request.user),
+        "can_stats": scope.has_permission(request.user, stats.PERMISSION),
+    }
 
 
 # ---- the queue ---------------------------------------------------------------------------------------
@@ -234,6 +239,117 @@ def map_clusters(request: HttpRequest) -> JsonResponse:
     if not zoom_text.isdigit() or not 0 <= int(zoom_text) <= 22:
         return JsonResponse({"detail": "zoom is a whole number from 0 to 22", "field": "zoom"}, status=422)
     return JsonResponse({"clusters": mapdata.clusters(actor, box, int(zoom_text))})
+
+
+# ---- the dashboards and the big screen -------------------------------------------------------------
+
+
+def _stats_user(request: HttpRequest) -> Any:
+    """The signed-in user if they may read statistics somewhere; 403 otherwise."""
+    _centre_user(request)
+    if not scope.has_permission(request.user, stats.PERMISSION):
+        raise PermissionDenied(_("The dashboards are for staff who read statistics."))
+    return request.user
+
+
+def _period(request: HttpRequest) -> tuple[forms.DashboardPeriod, dashboard.Period | None]:
+    """The period form and the period it asks for (the last 30 days when nothing is asked; None when
+    the form is wrong)."""
+    form = forms.DashboardPeriod(request.GET)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    if data.get("since"):
+        return form, dashboard.Period(data["since"], data["until"], 0)
+    return form, dashboard.Period.last(data.get("days") or dashboard.DEFAULT_DAYS)
+
+
+def _board(actor: Any, area: str | None, p: dashboard.Period) -> dict[str, Any]:
+    try:
+        return dashboard.board(actor, area=area, p=p)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _chart_texts() -> dict[str, Any]:
+    return {
+        "matters": _("Matters"),
+        "rates": dashboard.rate_names(),
+        "noData": _("No matters in this period."),
+        "drill": _("Click a bar to open that area."),
+        "updated": _("Updated {time}"),
+        "stale": _("Could not refresh: showing the figures of {time}"),
+        "hours": _("{n} h"),
+    }
+
+
+@login_required
+@require_GET
+def dashboard_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Figures, charts and rankings of the caller's statistics scope or of one area inside it (404
+    outside), for a period; every chart is also a table, and every breakdown can be exported."""
+    actor = _stats_user(request)
+    form, p = _period(request)
+    board = _board(actor, code, p) if p is not None else None
+    periods = []
+    if p is not None:
+        for days, label in forms.PERIODS.items():
+            periods.append(
+                {
+                    "days": days,
+                    "label": label,
+                    "url": dashboard.link(code, dashboard.Period.last(days)),
+                    "active": p.days == days,
+                }
+            )
+    screen = reverse("centre:screen") + (f"?{urlencode({'area': code})}" if code else "")
+    context = {
+        **_common(request, "dashboard"),
+        "form": form,
+        "board": board,
+        "periods": periods,
+        "rate_names": dashboard.rate_names(),
+        "client_texts": _chart_texts(),
+        "screen_url": screen,
+    }
+    return render(request, "centre/dashboard.html", context, status=200 if board is not None else 400)
+
+
+@login_required
+@require_GET
+def dashboard_data(request: HttpRequest, code: str | None = None) -> JsonResponse:
+    """The dashboard's figures as JSON (what the big screen fetches)."""
+    actor = _stats_user(request)
+    form, p = _period(request)
+    if p is None:
+        field, errors = next(iter(form.errors.items()))
+        return JsonResponse({"detail": " ".join(str(e) for e in errors), "field": field}, status=422)
+    return JsonResponse(_board(actor, code, p))
+
+
+@login_required
+@require_GET
+def screen(request: HttpRequest) -> HttpResponse:
+    """The big screen (大屏): the figures of the caller's scope (or of ``?area=``) for the period, dark and
+    large for a wall, refreshing itself every ``CENTRE_SCREEN_SECONDS`` without reloading the page."""
+    actor = _stats_user(request)
+    code = request.GET.get("area") or None
+    form, p = _period(request)
+    if p is None:
+        return render(request, "centre/screen.html", {"form": form, "board": None}, status=400)
+    board = _board(actor, code, p)
+    data_url = (
+        reverse("centre:dashboard-area-data", args=[code]) if code else reverse("centre:dashboard-data")
+    )
+    context = {
+        "board": board,
+        "rate_names": dashboard.rate_names(),
+        "client_texts": _chart_texts(),
+        "data_url": f"{data_url}?{urlencode(p.query())}",
+        "refresh_seconds": getattr(settings, "CENTRE_SCREEN_SECONDS", SCREEN_SECONDS),
+        "dashboard_url": dashboard.link(code, p),
+    }
+    return render(request, "centre/screen.html", context)
 
 
 # ---- a matter ----------------------------------------------------------------------------------------

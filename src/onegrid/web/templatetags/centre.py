@@ -37,3 +37,21 @@ def action_label(value: str) -> str:
 @register.filter
 def public_text(value: str) -> str:
     return labels.public(value)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A rate (0–1) as a percentage with one decimal; a dash when there is nothing to divide."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def hours(value: float | None) -> str:
+    """Hours with one decimal; a dash when nothing was closed."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+@register.filter
+def get_rate(row: dict[str, Any], rate: str) -> Any:
+    """``row[rate]`` (a rate named by a variable, as in the rankings)."""
+    return row.get(rate)

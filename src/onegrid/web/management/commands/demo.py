@@ -23,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="set up and exit")
+        parser.add_argument(
+            "--sample",
+            type=int,
+            default=demo.SAMPLE_MATTERS,
+            help="generated sample matters over the past year on a demo without matters (0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -32,11 +38,15 @@ class Command(BaseCommand):
         with progress.bar() as tick:
             created = demo.load_net(tick)
         accounts = demo.load_people()
+        rules = demo.load_routing()
+        sample = demo.load_sample(options["sample"])
         locator.snapshot()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
             f"\nOneGrid demo ready in {time.perf_counter() - started:.1f} s"
-            f"{f' ({created} areas created)' if created else ''}."
+            f"{f' ({created} areas created)' if created else ''}"
+            f"{f', {rules} routing rules' if rules else ''}"
+            f"{f', {sample} generated sample matters (numbers G…)' if sample else ''}."
         )
         self.stdout.write(f"\n  Open {url}\n\n  Accounts (password: {demo.DEMO_PASSWORD}):")
         for a in accounts:

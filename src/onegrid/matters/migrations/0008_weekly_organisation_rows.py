@@ -32,6 +32,6 @@ def drop_weekly_rows(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("matters", "0006_stats_rollup_key_order")]
+    dependencies = [("matters", "0007_matter_status_area")]
 
     operations = [migrations.RunPython(weekly_rows, drop_weekly_rows)]
