@@ -121,7 +121,9 @@ class Outcome:
         rows = []
         for kind, label in [*KINDS.items(), ("all", "all requests")]:
             n, p50, p99, top = self.latency(None if kind == "all" else kind)
-            rows.append([label, f"{n:,}", f"{100 * n / total:.0f} %", f"{p50:.1f}", f"{p99:.1f}", f"{top:.0f}"])
+            rows.append(
+                [label, f"{n:,}", f"{100 * n / total:.0f} %", f"{p50:.1f}", f"{p99:.1f}", f"{top:.0f}"]
+            )
         return rows
 
     def summary(self) -> str:
@@ -136,6 +138,17 @@ class Outcome:
             f"({self.server_cpu_s:.0f} s), load generator CPU {self.generator_cpu_s:.0f} s; "
             f"generator lateness at most {r['generator_lateness_ms']} ms"
         )
+
+
+def table(outcome: Outcome) -> str:
+    """The summary and the per-kind latency table as plain text."""
+    lines = [
+        outcome.summary(),
+        f"{'request':<50} {'n':>7} {'share':>6} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>8}",
+    ]
+    for label, n, share, p50, p99, top in outcome.rows():
+        lines.append(f"{label:<50} {n:>7} {share:>6} {p50:>9} {p99:>9} {top:>8}")
+    return "\n".join(lines) + "\n"
 
 
 def _pick(ordered: list[float], q: float) -> float:
@@ -208,10 +221,17 @@ class Sampler(threading.Thread):
 
 
 def run(
-    site: LiveSite, *, rate: float = 200, seconds: float = 60, warmup: float = 5, workers: int = 2
+    site: LiveSite,
+    *,
+    rate: float = 200,
+    seconds: float = 60,
+    warmup: float = 5,
+    workers: int = 2,
+    server: list[str] | None = None,
 ) -> Outcome:
-    """Set the site up, serve it, drive the mixed workload at ``rate`` for ``seconds`` after ``warmup``
-    seconds at the same rate, and return what was measured (the server is stopped again)."""
+    """Set the site up, serve it (``onegrid serve``, or the ``server`` command line), drive the mixed
+    workload at ``rate`` for ``seconds`` after ``warmup`` seconds at the same rate, and return what was
+    measured (the server is stopped again)."""
     site.env["ONEGRID_DEBUG"] = "0"  # as in production: no query log, no debug pages
     site.run("demo", "--no-serve")
     facts = site.python(FACTS)
@@ -227,7 +247,7 @@ def run(
         "connections": 32,
         **facts,
     }
-    site.start(workers=workers)
+    site.start(workers=workers, command=server)
     assert site.server is not None
     sampler = Sampler(site.server.pid)
     sampler.start()
@@ -239,7 +259,8 @@ def run(
         text=True,
     )
     try:
-        assert generator.stdin is not None and generator.stdout is not None
+        assert generator.stdin is not None
+        assert generator.stdout is not None
         generator.stdin.write(json.dumps(plan))
         generator.stdin.close()
         result: dict[str, Any] = {}

@@ -66,7 +66,8 @@ class ThreadPoolASGI:
 
     @staticmethod
     async def _body(receive: Receive) -> IO[bytes] | None:
-        body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+        # closed by _respond once the request is done, or below when the client leaves
+        body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -76,11 +77,9 @@ class ThreadPoolASGI:
             if not message.get("more_body", False):
                 break
         body.seek(0)
-        return body  # type: ignore[return-value]
+        return body
 
-    def _respond(
-        self, loop: asyncio.AbstractEventLoop, scope: Scope, body: IO[bytes], send: Send
-    ) -> None:
+    def _respond(self, loop: asyncio.AbstractEventLoop, scope: Scope, body: IO[bytes], send: Send) -> None:
         """On a pool thread: run the request through Django and hand every message to the event loop."""
 
         def emit(*messages: Message) -> None:
@@ -94,7 +93,9 @@ class ThreadPoolASGI:
                     "type": "http.response.start",
                     "status": int(status.split(" ", 1)[0]),
                     # Django writes each Set-Cookie value with a leading space; HTTP ignores it, h11 refuses it
-                    "headers": [(k.lower().encode("latin-1"), v.strip().encode("latin-1")) for k, v in headers],
+                    "headers": [
+                        (k.lower().encode("latin-1"), v.strip().encode("latin-1")) for k, v in headers
+                    ],
                 }
             ]
 
@@ -105,7 +106,10 @@ class ThreadPoolASGI:
                 pending: bytes | None = None
                 for chunk in result:
                     if pending is not None:
-                        emit(*_take(started), {"type": "http.response.body", "body": pending, "more_body": True})
+                        emit(
+                            *_take(started),
+                            {"type": "http.response.body", "body": pending, "more_body": True},
+                        )
                     pending = chunk
                 final = {"type": "http.response.body", "body": pending or b"", "more_body": False}
                 emit(*_take(started), final)
