@@ -251,35 +251,36 @@ def run(
     assert site.server is not None
     sampler = Sampler(site.server.pid)
     sampler.start()
-    generator = subprocess.Popen(
+    stderr = ""
+    result: dict[str, Any] = {}
+    with subprocess.Popen(
         [sys.executable, str(GENERATOR)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
+    ) as generator:
         assert generator.stdin is not None
         assert generator.stdout is not None
-        generator.stdin.write(json.dumps(plan))
-        generator.stdin.close()
-        result: dict[str, Any] = {}
-        for line in generator.stdout:
-            message = json.loads(line)
-            if message["event"] == "measuring":
-                sampler.begin()
-            elif message["event"] == "done":
-                result = message
-        generator.wait(timeout=60)
-    finally:
-        sampler.stop.set()
-        sampler.started.set()
-        if generator.poll() is None:
-            generator.kill()
-            generator.wait()
-        site.kill()
+        assert generator.stderr is not None
+        try:
+            generator.stdin.write(json.dumps(plan))
+            generator.stdin.close()
+            for line in generator.stdout:
+                message = json.loads(line)
+                if message["event"] == "measuring":
+                    sampler.begin()
+                elif message["event"] == "done":
+                    result = message
+            stderr = generator.stderr.read()
+            generator.wait(timeout=60)
+        finally:
+            sampler.stop.set()
+            sampler.started.set()
+            if generator.poll() is None:
+                generator.kill()
+            site.kill()
     if not result:
-        stderr = generator.stderr.read() if generator.stderr else ""
         raise RuntimeError(f"the load generator exited with {generator.returncode}:\n{stderr[-3000:]}")
     sampler.join()
     database = "PostgreSQL" if site.database else "SQLite"
