@@ -173,9 +173,10 @@ _default_db = f"sqlite:///{DATA_DIR / 'onegrid.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or _default_db
 # ONEGRID_DB_CONN_MAX_AGE: seconds a connection is kept for reuse (0 closes it after each request). The
 # server runs requests on a fixed pool of SERVER_THREADS threads per process (kit.threaded_asgi), so at most
-# that many connections per process are kept; opening one per request cost about half the server's time
-# on the mixed soak workload (a PostgreSQL backend started per request; a WAL checkpoint whenever SQLite's
-# last connection closed). Django checks a kept connection at each request's start (health checks on).
+# that many connections per process are kept. Opening one per request (a PostgreSQL backend started, a
+# WAL checkpoint whenever SQLite's last connection closed) cost 5x on /healthz and about a quarter of the
+# server's CPU per request on the mixed soak workload (bench/soak.py). Django checks a kept connection at
+# each request's start (health checks on).
 DB_CONN_MAX_AGE = int(os.environ.get("ONEGRID_DB_CONN_MAX_AGE", "60"))
 SERVER_THREADS = int(os.environ.get("ONEGRID_SERVER_THREADS", "8"))
 if SERVER_THREADS < 1:
