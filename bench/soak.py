@@ -61,6 +61,7 @@ def row(name: str, o: soak.Outcome) -> list[str]:
         name,
         f"{o.result['rate']:.1f}",
         f"{o.result['errors']:,}",
+        f"{o.result['not_sent']:,}",
         f"{o.cpu_ms_per_request:.2f}",
         f"{p50:.0f}",
         f"{p99:.0f}",
@@ -85,7 +86,7 @@ def main() -> None:
     ours = measure(args, None)
     theirs = None if args.skip_comparison else measure(args, DJANGO_ASGI)
     database = ours.database
-    columns = ["server", "req/s done", "errors", "CPU ms/req", "p50 ms", "p99 ms", "RSS growth MB", "verdict"]
+    columns = ["server", "req/s done", "errors", "not sent", "CPU ms/req", "p50 ms", "p99 ms", "RSS growth MB", "verdict"]
     rows = [row(f"onegrid serve (thread pool, kept connections), {args.workers} workers", ours)]
     notes = [ours.summary()]
     if theirs is not None:
@@ -94,6 +95,7 @@ def main() -> None:
             [
                 "ratio (ours / Django ASGI)",
                 f"{ours.result['rate'] / theirs.result['rate']:.2f}×",
+                "",
                 "",
                 f"{ours.cpu_ms_per_request / theirs.cpu_ms_per_request:.2f}×",
                 f"{ours.latency()[1] / theirs.latency()[1]:.2f}×",

@@ -102,6 +102,8 @@ class Outcome:
         found = []
         if r["errors"]:
             found.append(f"{r['errors']} errors {r['error_kinds']}; first: {r['error_samples'][:5]}")
+        if r["not_sent"]:
+            found.append(f"{r['not_sent']} requests not sent: the server fell more than 15 s behind")
         if r["completed"] != r["planned"]:
             found.append(f"{r['completed']} of {r['planned']} planned requests completed")
         if r["rate"] < self.rate:
@@ -130,11 +132,13 @@ class Outcome:
         r = self.result
         return (
             f"{self.database}, serve --workers {self.workers}: {r['completed']:,} of {r['planned']:,} requests "
-            f"in {r['seconds']:.1f} s = {r['rate']:.1f} req/s (asked {self.rate:g}), {r['errors']} errors; "
+            f"in {r['seconds']:.1f} s = {r['rate']:.1f} req/s (asked {self.rate:g}), {r['errors']} errors, "
+            f"{r['not_sent']:,} not sent (server behind); "
             f"{r['matters_taken_in']:,} matters taken in, {r['lifecycles_finished']:,} moved through to resolved; "
             f"server RSS ({self.processes} processes) {self.window_mb(False):.1f} MB in the first "
             f"{WINDOW_S:g} s, {self.window_mb(True):.1f} MB in the last (growth {self.growth_mb:+.1f} MB, "
             f"bound {RSS_BOUND_MB:g}); server CPU {self.cpu_ms_per_request:.2f} ms per request "
+            f"(the web server's processes{', not PostgreSQL' if self.database == 'PostgreSQL' else ''}) "
             f"({self.server_cpu_s:.0f} s), load generator CPU {self.generator_cpu_s:.0f} s; "
             f"generator lateness at most {r['generator_lateness_ms']} ms"
         )

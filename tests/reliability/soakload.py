@@ -42,7 +42,12 @@ DUE: contextvars.ContextVar[float] = contextvars.ContextVar("due", default=0.0)
 
 
 class HttpFailure(Exception):
-    """The connection broke or the answer was not HTTP."""
+    """The connection broke, the answer was not HTTP, or not the expected one."""
+
+
+class NotSent(Exception):
+    """Not sent: the server was too far behind (``MAX_LAG``), or there was no matter to move because the
+    intakes before were not sent. Counted apart from wrong answers, and fails the run as well."""
 
 
 @dataclass
@@ -119,6 +124,7 @@ class Connection:
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
+    not_sent: int = 0
     error_kinds: dict[str, int] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     completed: int = 0
@@ -164,7 +170,7 @@ class Workload:
         late = asyncio.get_running_loop().time() - DUE.get()
         if DUE.get() and late > MAX_LAG:
             self.pool.put_nowait(connection)
-            raise HttpFailure(f"{method} {path}: not sent, the server is {late:.0f} s behind")
+            raise NotSent(f"{method} {path}: the server is {late:.0f} s behind")
         try:
             answer = await asyncio.wait_for(connection.request(method, path, headers, data), TIMEOUT)
         except (OSError, asyncio.IncompleteReadError, HttpFailure, TimeoutError) as exc:
@@ -224,7 +230,7 @@ class Workload:
         # the most advanced matter first, so lifecycles finish and every status stays in the mix
         stage = next((i for i in reversed(range(len(STEPS))) if self.ready[i]), None)
         if stage is None:
-            raise HttpFailure("no matter ready for a step (the warm-up should have taken enough in)")
+            raise NotSent("step: no matter taken in and ready to move")
         number = self.ready[stage].popleft()
         step = STEPS[stage]
         body: dict[str, Any] = {"note": ""}
@@ -285,6 +291,9 @@ class Workload:
             await self.do(kind)
         except HttpFailure as exc:
             tally.error(kind, str(exc))
+            return
+        except NotSent:
+            tally.not_sent += 1
             return
         except Exception as exc:  # a malformed answer (bad JSON, missing field) is an error too
             tally.error(kind, f"{type(exc).__name__}: {exc}")
@@ -347,6 +356,7 @@ class Workload:
             "planned": planned,
             "completed": m.completed,
             "errors": m.errors + self.warm.errors,
+            "not_sent": m.not_sent + self.warm.not_sent,
             "error_kinds": m.error_kinds | {f"warm-up {k}": v for k, v in self.warm.error_kinds.items()},
             "error_samples": self.warm.samples + m.samples,
             "seconds": elapsed,
