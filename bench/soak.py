@@ -86,7 +86,17 @@ def main() -> None:
     ours = measure(args, None)
     theirs = None if args.skip_comparison else measure(args, DJANGO_ASGI)
     database = ours.database
-    columns = ["server", "req/s done", "errors", "not sent", "CPU ms/req", "p50 ms", "p99 ms", "RSS growth MB", "verdict"]
+    columns = [
+        "server",
+        "req/s done",
+        "errors",
+        "not sent",
+        "CPU ms/req",
+        "p50 ms",
+        "p99 ms",
+        "RSS growth MB",
+        "verdict",
+    ]
     rows = [row(f"onegrid serve (thread pool, kept connections), {args.workers} workers", ours)]
     notes = [ours.summary()]
     if theirs is not None:
