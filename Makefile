@@ -6,7 +6,7 @@ ifeq ($(UV),)
 UV := $(CURDIR)/var/bootstrap/bin/uv
 endif
 RUN := $(UV) run --frozen
-PYTEST_MARK := $(if $(ONEGRID_SLOW),,-m "not slow")
+PYTEST_MARK := $(if $(ONEGRID_SLOW),-m "not soak",-m "not slow")
 
 .PHONY: demo test lint typecheck pytest bench assets serve clean
 
@@ -35,8 +35,10 @@ lint: .venv/.synced
 typecheck: .venv/.synced
 	$(RUN) mypy
 
+# With ONEGRID_SLOW the load soak runs after the rest, alone: it needs the machine to itself.
 pytest: .venv/.synced
 	$(RUN) pytest -n auto $(PYTEST_MARK)
+	$(if $(ONEGRID_SLOW),$(RUN) pytest -m soak -s tests/reliability/test_soak.py)
 
 bench: .venv/.synced  ## every benchmark; results are appended to docs/benchmarks.md
 	$(RUN) onegrid bench all

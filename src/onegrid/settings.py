@@ -5,7 +5,8 @@ Environment variables (all optional in development, see README "Configuration"):
 - ``ONEGRID_ENV``: ``development`` (default) or ``production``. Production refuses to start without
   real secrets and turns on every deployment protection.
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/onegrid``; default SQLite (WAL) in
-  ``ONEGRID_DATA_DIR``. ``ONEGRID_DB_CONN_MAX_AGE``: seconds a connection is kept for reuse (0, see below).
+  ``ONEGRID_DATA_DIR``. ``ONEGRID_DB_CONN_MAX_AGE``: seconds a connection is kept for reuse (60, see below).
+- ``ONEGRID_SERVER_THREADS``: threads per server process that run requests (8; each keeps a connection).
 - ``ONEGRID_DATA_DIR``: where the embedded database, generated secrets and uploads live (``./var``).
 - ``ONEGRID_SECRET_KEY``: Django's signing key.
 - ``ONEGRID_PII_KEYS``: personal-data keys, ``kid:base64key[,kid:base64key...]``; the first is current.
@@ -170,11 +171,16 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'onegrid.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or _default_db
-# ONEGRID_DB_CONN_MAX_AGE: seconds a connection is kept for reuse; 0 (the default) closes it after each
-# request. Keep 0 under ASGI (``onegrid serve``, uvicorn): Django runs each request's synchronous code on
-# a thread of its own there, so kept connections pile up per thread (measured: PostgreSQL ran out of
-# connections at 64 requests in flight). Worth setting for WSGI servers, the worker and commands.
-DB_CONN_MAX_AGE = int(os.environ.get("ONEGRID_DB_CONN_MAX_AGE", "0"))
+# ONEGRID_DB_CONN_MAX_AGE: seconds a connection is kept for reuse (0 closes it after each request). The
+# server runs requests on a fixed pool of SERVER_THREADS threads per process (kit.threaded_asgi), so at most
+# that many connections per process are kept. Opening one per request (a PostgreSQL backend started, a
+# WAL checkpoint whenever SQLite's last connection closed) cost 5x on /healthz and about a quarter of the
+# server's CPU per request on the mixed soak workload (bench/soak.py). Django checks a kept connection at
+# each request's start (health checks on).
+DB_CONN_MAX_AGE = int(os.environ.get("ONEGRID_DB_CONN_MAX_AGE", "60"))
+SERVER_THREADS = int(os.environ.get("ONEGRID_SERVER_THREADS", "8"))
+if SERVER_THREADS < 1:
+    raise ImproperlyConfigured("ONEGRID_SERVER_THREADS must be at least 1")
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
 }

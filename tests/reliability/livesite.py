@@ -71,9 +71,11 @@ class LiveSite:
         out = self.run("token", "create", username, *(a for p in permissions for a in ("-p", p)))
         return next(w for w in out.split() if w.startswith("og_"))
 
-    def start(self, workers: int = 1) -> None:
+    def start(self, workers: int = 1, command: list[str] | None = None) -> None:
+        """Serve with ``onegrid serve``, or with ``command`` (given the port and the worker count)."""
+        argv = [*ONEGRID, "serve"] if command is None else command
         self.server = subprocess.Popen(
-            [*ONEGRID, "serve", "--port", str(self.port), "--workers", str(workers)],
+            [*argv, "--port", str(self.port), "--workers", str(workers)],
             env=self.env,
             stdout=self.log,
             stderr=self.log,

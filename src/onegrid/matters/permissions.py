@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.access import catalog
+from onegrid.access.models import Membership
 from onegrid.kit import scope
-from onegrid.matters.models import Matter
+from onegrid.matters.models import Assist, Matter
 
 catalog.register(
     "matters",
@@ -36,14 +37,13 @@ catalog.register(
 
 def _participants(user: Any, permission: str) -> Q | None:
     """The reporter sees their own matters; members of the responsible or assisting organisation see
-    the matters they are working on."""
+    the matters they are working on. Subqueries, not joins: a matter is never repeated in a result,
+    so listings need no DISTINCT (which made SQLite sort every row in scope)."""
     if permission != "matters.view":
         return None
-    return (
-        Q(reporter_id=user.pk)
-        | Q(owner__memberships__user_id=user.pk)
-        | Q(assists__organisation__memberships__user_id=user.pk)
-    )
+    organisations = Membership.objects.filter(user_id=user.pk).values("organisation_id")
+    assisted = Assist.objects.filter(organisation_id__in=organisations).values("matter_id")
+    return Q(reporter_id=user.pk) | Q(owner_id__in=organisations) | Q(pk__in=assisted)
 
 
 scope.register_participation(Matter, _participants)
