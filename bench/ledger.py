@@ -91,7 +91,7 @@ def worker(leaves: int, sizes: list[int], per_run: int, proofs: int) -> dict[str
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from onegrid.ledger import keys, log
+    from onegrid.ledger import keys, log, tiles
     from onegrid.ledger.checkpoint import Checkpoint as Body
     from onegrid.ledger.models import Checkpoint, Head
 
@@ -109,26 +109,35 @@ def worker(leaves: int, sizes: list[int], per_run: int, proofs: int) -> dict[str
 
     started = time.perf_counter()
     compact = merkle.CompactRange()
+    writer = tiles.Writer()
     chunk = 200_000
+
+    def store(rows: list[tuple[int, int, bytes]]) -> None:
+        if vendor == "sqlite":
+            raw.executemany("INSERT INTO ledger_tile (key, width, hashes) VALUES (?, ?, ?)", rows)
+        else:
+            with raw.cursor() as cur, cur.copy("COPY ledger_tile (key, width, hashes) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
     with transaction.atomic():
         raw = connection.connection
         for first in range(0, leaves, chunk):
-            rows = compact.append(leaf_hashes(first, min(first + chunk, leaves)))
-            if vendor == "sqlite":
-                raw.executemany("INSERT INTO ledger_node (leaf, hashes) VALUES (?, ?)", rows)
-            else:
-                with raw.cursor() as cur, cur.copy("COPY ledger_node (leaf, hashes) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            writer.add(compact.append(leaf_hashes(first, min(first + chunk, leaves))))
+            store([(k, tiles.WIDTH, blob) for k, blob in writer.take_full()])
+        store([(k, tiles.width_at(leaves, *tiles.split_key(k)), bytes(b)) for k, b in writer.tiles.items()])
         signer = keys.signer()
         body = Body(signer.name, leaves, compact.root())
         note = signer.sign_note(body.text())
         Checkpoint(size=leaves, root=body.root, note=note, at=timezone.now()).save(force_insert=True)
         Head.objects.update_or_create(pk=1, defaults={"size": leaves})
     out["build_s"] = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), sum(length(hashes)) FROM ledger_tile")
+        out["tiles"], out["tile_bytes"] = (int(x) for x in cursor.fetchone())
     if vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE ledger_node")
+            cursor.execute("VACUUM ANALYZE ledger_tile")
 
     rng = random.Random(7)
     indexes = [rng.randrange(leaves) for _ in range(proofs)]

@@ -161,6 +161,8 @@ def _store(touched: dict[int, bytearray], before: dict[int, bytes], tree_size: i
     table = connection.ops.quote_name(Tile._meta.db_table)
     new, grown = [], []
     for k, blob in touched.items():
+        if k in before and len(blob) == len(before[k]):
+            continue  # a partial tile this batch did not reach (it grows once per 256 entries below it)
         level, index = tiles.split_key(k)
         width = tiles.width_at(tree_size, level, index)
         if len(blob) != tiles.size_of(width):
@@ -218,17 +220,19 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
 
 def _resolve(plan: merkle.Plan) -> list[bytes]:
     """The hashes of a proof plan: one query for the tiles it names, then slices and right-border folds."""
-    where = {n: tiles.locate(*n) for nodes in plan for n in nodes}
-    stored = _tiles({k for k, _ in where.values()})
-
-    def node(n: merkle.Node) -> bytes:
-        k, position = where[n]
-        value = tiles.read(stored.get(k, b""), position)
-        if value is None:
-            raise LogCorrupt(f"the stored tree lacks the complete node (level {n[0]}, index {n[1]})")
-        return value
-
-    return [node(nodes[0]) if len(nodes) == 1 else merkle.fold([node(n) for n in nodes]) for nodes in plan]
+    locate = tiles.locate
+    located = [[locate(level, index) for level, index in nodes] for nodes in plan]
+    stored = _tiles({k for nodes in located for k, _ in nodes})
+    out = []
+    for nodes in located:
+        hashes = []
+        for k, position in nodes:
+            value = stored.get(k, b"")[32 * position : 32 * position + 32]
+            if len(value) != merkle.HASH_SIZE:
+                raise LogCorrupt(f"the stored tree lacks a complete node of tile {tiles.split_key(k)}")
+            hashes.append(value)
+        out.append(hashes[0] if len(hashes) == 1 else merkle.fold(hashes))
+    return out
 
 
 def inclusion_proof(index: int, tree_size: int) -> list[bytes]:

@@ -73,6 +73,9 @@ def offset(entry: int) -> int:
     )
 
 
+_OFFSET = [offset(j) for j in range(WIDTH + 1)]
+
+
 def size_of(width: int) -> int:
     """The length in bytes of a tile of ``width`` entries."""
     return HASH_SIZE * offset(width)
@@ -82,10 +85,11 @@ def locate(level: int, index: int) -> tuple[int, int]:
     """Where the complete node ``(level, index)`` is stored: the tile's key and the hash's position
     in it. The node comes into existence with its last entry in the tile, right after it at slot
     ``level mod 8``."""
-    tile_level, r = level >> 3, level & 7
+    r = level & 7
     below = HEIGHT - r
-    q = index & ((1 << below) - 1)
-    return key(tile_level, index >> below), offset(((q + 1) << r) - 1) + r
+    return (level >> 3) << _LEVEL_SHIFT | index >> below, _OFFSET[
+        (((index & ((1 << below) - 1)) + 1) << r) - 1
+    ] + r
 
 
 def read(blob: bytes, position: int) -> bytes | None:
@@ -132,7 +136,7 @@ class Writer:
         tiles = self.tiles
         chunk = HASH_SIZE * HEIGHT
         for leaf, row in rows:
-            if len(row) == HASH_SIZE:  # the common case: a leaf that completes nothing
+            if len(row) < chunk:  # most leaves: what they complete stays inside their level-0 tile
                 tile = tiles.get(leaf >> HEIGHT)
                 if tile is None:
                     tiles[leaf >> HEIGHT] = bytearray(row)
