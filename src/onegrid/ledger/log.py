@@ -85,32 +85,32 @@ def lock() -> Head:
 _SELECT: dict[tuple[str, bool, int], str] = {}
 
 
-def _tiles(keys: Collection[int]) -> dict[int, bytes]:
+def _tiles(wanted: Collection[int]) -> dict[int, bytes]:
     """The stored tiles of these keys, in one query. Proofs are the hot read, so unless queries are
     being logged or wrapped (DEBUG, tests counting queries) this goes straight to the driver, past
     Django's cursor wrapper, which otherwise costs as much as the query itself."""
-    if not keys:
+    if not wanted:
         return {}
     direct = not (connection.queries_logged or connection.execute_wrappers)
-    sql_key = (connection.vendor, direct, len(keys))
+    sql_key = (connection.vendor, direct, len(wanted))
     sql = _SELECT.get(sql_key)
     if sql is None:
         table = connection.ops.quote_name(Tile._meta.db_table)
         mark = "?" if direct and connection.vendor == "sqlite" else "%s"
-        sql = f"SELECT key, hashes FROM {table} WHERE key IN ({', '.join([mark] * len(keys))})"  # noqa: S608
+        sql = f"SELECT key, hashes FROM {table} WHERE key IN ({', '.join([mark] * len(wanted))})"  # noqa: S608
         _SELECT[sql_key] = sql
     if direct:
         connection.ensure_connection()
         with connection.wrap_database_errors:
             cursor = connection.connection.cursor()
             try:
-                cursor.execute(sql, list(keys))
+                cursor.execute(sql, list(wanted))
                 found = cursor.fetchall()
             finally:
                 cursor.close()
     else:
         with connection.cursor() as wrapped:
-            wrapped.execute(sql, list(keys))
+            wrapped.execute(sql, list(wanted))
             found = wrapped.fetchall()
     return {int(k): bytes(blob) for k, blob in found}
 
