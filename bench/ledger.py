@@ -15,7 +15,7 @@ machine is shared and noisy):
   (durable: the ledger's own mode); with ``synchronous=NORMAL`` it does not (the rest of OneGrid's
   mode; a power cut can lose the last commits). PostgreSQL runs in a throwaway cluster with
   ``fsync=on`` and ``synchronous_commit=on``;
-- proofs at ``--leaves``: generation from the tree stored in the database (one query for the rows of
+- proofs at ``--leaves``: generation from the tree stored in the database (one query for the tiles of
   the complete subtrees, the way the API serves them) and from the in-memory tree, and verification
   (pure Python, RFC 9162 §2.1.3.2/§2.1.4.2); pymerkle's from its ``SqliteTree`` of the same size (its
   in-memory tree is compared at ``--memory``).
@@ -91,7 +91,7 @@ def worker(leaves: int, sizes: list[int], per_run: int, proofs: int) -> dict[str
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from onegrid.ledger import keys, log
+    from onegrid.ledger import keys, log, tiles
     from onegrid.ledger.checkpoint import Checkpoint as Body
     from onegrid.ledger.models import Checkpoint, Head
 
@@ -109,26 +109,35 @@ def worker(leaves: int, sizes: list[int], per_run: int, proofs: int) -> dict[str
 
     started = time.perf_counter()
     compact = merkle.CompactRange()
+    writer = tiles.Writer()
     chunk = 200_000
+
+    def store(rows: list[tuple[int, int, bytes]]) -> None:
+        if vendor == "sqlite":
+            raw.executemany("INSERT INTO ledger_tile (key, width, hashes) VALUES (?, ?, ?)", rows)
+        else:
+            with raw.cursor() as cur, cur.copy("COPY ledger_tile (key, width, hashes) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
     with transaction.atomic():
         raw = connection.connection
         for first in range(0, leaves, chunk):
-            rows = compact.append(leaf_hashes(first, min(first + chunk, leaves)))
-            if vendor == "sqlite":
-                raw.executemany("INSERT INTO ledger_node (leaf, hashes) VALUES (?, ?)", rows)
-            else:
-                with raw.cursor() as cur, cur.copy("COPY ledger_node (leaf, hashes) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            writer.add(compact.append(leaf_hashes(first, min(first + chunk, leaves))))
+            store([(k, tiles.WIDTH, blob) for k, blob in writer.take_full()])
+        store([(k, tiles.width_at(leaves, *tiles.split_key(k)), bytes(b)) for k, b in writer.tiles.items()])
         signer = keys.signer()
         body = Body(signer.name, leaves, compact.root())
         note = signer.sign_note(body.text())
         Checkpoint(size=leaves, root=body.root, note=note, at=timezone.now()).save(force_insert=True)
         Head.objects.update_or_create(pk=1, defaults={"size": leaves})
     out["build_s"] = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), sum(length(hashes)) FROM ledger_tile")
+        out["tiles"], out["tile_bytes"] = (int(x) for x in cursor.fetchone())
     if vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE ledger_node")
+            cursor.execute("VACUUM ANALYZE ledger_tile")
 
     rng = random.Random(7)
     indexes = [rng.randrange(leaves) for _ in range(proofs)]
@@ -488,7 +497,8 @@ def tables(args: argparse.Namespace, sizes: list[int], m: dict[str, Any]) -> lis
     build = f"Stored {n} tree built by bulk insert in {sq['build_s']:.0f} s (SQLite" + (
         f"), {pg['build_s']:.0f} s (PostgreSQL COPY" if pg else ""
     )
-    build += f"); in-memory {n} tree built in {m['big_build_s']:.0f} s"
+    build += f"); {sq['tiles']:,} tiles, {sq['tile_bytes'] / 2**20:,.0f} MiB of hashes"
+    build += f"; in-memory {n} tree built in {m['big_build_s']:.0f} s"
     if ts:
         build += (
             f"; pymerkle's SqliteTree took {ts['build_s']:.0f} s to take {n} entries in one append_entries."
@@ -498,17 +508,21 @@ def tables(args: argparse.Namespace, sizes: list[int], m: dict[str, Any]) -> lis
         ["work", "ours", "pymerkle", "ours faster by"],
         [cells(*row) for row in rows],
         notes=[
-            "Appends: 64-byte entries, leaf hashing included. Ours stores every complete subtree hash (one row "
-            "per leaf) and signs one C2SP checkpoint (Ed25519) per batch; pymerkle's SqliteTree stores the "
-            "entry and its leaf hash only and computes proofs from the leaves (with its subroot cache). "
+            "Appends: 64-byte entries, leaf hashing included. Ours stores every complete subtree hash in tiles "
+            "of 256 entries per tile level (C2SP tlog-tiles tiling, each tile with its in-tile nodes; full tiles "
+            "written once, the partial tile of each level replaced by its longer self: a batch of 1,000 writes "
+            "about 5 tile rows), one signed C2SP checkpoint (Ed25519) and the head row per batch; the leaves' "
+            "data is kept by the callers (deposits, the audit trail), not by the log. pymerkle's SqliteTree "
+            "stores the entry and its leaf hash and computes proofs from the leaves (with its subroot cache). "
             f"Durable rates: median of {RUNS} runs of {args.per_run:,} appends ({durable_runs}). "
             f"Durability: SQLite {sq.get('mode', '')} on the local disk"
             + (f"; {pg['mode']}" if pg else "")
             + ".",
             f"Proofs: median of {args.proofs:,} single calls (ours; pymerkle's SqliteTree: "
             f"{max(500, args.proofs // 20):,}) at random indexes and sizes, after a warm-up; p99 below. Ours from the "
-            "database is `log.inclusion_proof` as the API calls it (DEBUG off): one SELECT of the rows of the ~24 "
-            "complete subtrees on the driver's cursor, then folding the right border."
+            "database is `log.inclusion_proof` as the API calls it (DEBUG off): one SELECT by key of the 3–6 tiles "
+            "holding the ~24 complete subtrees, on the driver's cursor, then slicing and folding the right border; "
+            "no cache: every proof reads its tiles from the database."
             + (f" pymerkle's first, cold proof at {n} took {ts['first_proof_s']:.1f} s." if ts else ""),
             build,
             *m["notes"],
@@ -542,7 +556,6 @@ def tables(args: argparse.Namespace, sizes: list[int], m: dict[str, Any]) -> lis
         return "—" if x is None else f"{x:.1f}×"
 
     mem_x = speed(rate(om, "append"), rate(tm, "append"), higher_is_better=True)
-    dur_x = speed(durable, rate(ts, f"append_full_{best}"), higher_is_better=True)
     goals = Result(
         "Goals",
         ["goal", "measured", "met"],
@@ -550,9 +563,14 @@ def tables(args: argparse.Namespace, sizes: list[int], m: dict[str, Any]) -> lis
             goal(f"≥ 100,000 durable appends/s (SQLite FULL, batches of {best:,})", durable, at_least(durable, 1e5), fmt_rate),
             goal(f"≥ 100,000 durable appends/s (SQLite FULL, batches of {sizes[0]:,})", small, at_least(small, 1e5), fmt_rate),
             goal(f"inclusion proof generation ≤ 50 µs at {n}, from SQLite", us(sq, "inclusion_us"), at_most(us(sq, "inclusion_us"), 50), fmt_us),
+            goal(f"inclusion proof generation ≤ 50 µs at {n}, from PostgreSQL", us(pg, "inclusion_us"), at_most(us(pg, "inclusion_us"), 50), fmt_us),
             goal(f"inclusion proof generation ≤ 50 µs at {n}, in memory", us(ob, "inclusion_us"), at_most(us(ob, "inclusion_us"), 50), fmt_us),
             goal("≥ 3× pymerkle append throughput, in memory", mem_x, at_least(mem_x, 3), times),
-            goal(f"≥ 3× pymerkle append throughput, durable (FULL, batches of {best:,})", dur_x, at_least(dur_x, 3), times),
+            *(
+                goal(f"≥ 3× pymerkle append throughput, durable (FULL, batches of {size:,})", x, at_least(x, 3), times)
+                for size in sizes
+                for x in [speed(rate(sq, f"append_full_{size}"), rate(ts, f"append_full_{size}"), higher_is_better=True)]
+            ),
         ],
     )  # fmt: skip
     return [table, p99, goals]

@@ -22,9 +22,9 @@ from onegrid.audit.maintenance import set_maintenance
 from onegrid.audit.models import AuditRecord
 from onegrid.kit import sweeps
 from onegrid.kit.errors import Conflict
-from onegrid.ledger import anchoring, keys, log, merkle, note, selectors, verify
+from onegrid.ledger import anchoring, keys, log, merkle, note, selectors, tiles, verify
 from onegrid.ledger.checkpoint import Checkpoint as CheckpointBody
-from onegrid.ledger.models import AuditAnchor, Checkpoint, Node
+from onegrid.ledger.models import AuditAnchor, Checkpoint, Tile
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,26 @@ def attacker() -> Iterator[None]:
 def sql(statement: str, params: list[object] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params or [])
+
+
+def overwrite(level: int, index: int, value: bytes) -> None:
+    """Put ``value`` in place of the stored hash of the complete node (level, index)."""
+    k, position = tiles.locate(level, index)
+    blob = bytes(Tile.objects.get(key=k).hashes)
+    sql(
+        "UPDATE ledger_tile SET hashes = %s WHERE key = %s",
+        [blob[: 32 * position] + value + blob[32 * position + 32 :], k],
+    )
+
+
+def rewrite_tree(leaf_hashes: list[bytes]) -> bytes:
+    """Store the tree of these leaves in place of the logged one; returns its root."""
+    compact = merkle.CompactRange()
+    writer = tiles.Writer()
+    writer.add(compact.append(leaf_hashes))
+    for k, blob in writer.tiles.items():
+        sql("UPDATE ledger_tile SET hashes = %s WHERE key = %s", [bytes(blob), k])
+    return compact.root()
 
 
 def audit_verify() -> tuple[str, bool]:
@@ -165,8 +185,7 @@ def test_a_rewritten_leaf_hash_in_the_log_is_caught_even_when_the_row_matches_it
     index = AuditAnchor.objects.get(audit_id=victim.pk).index
     sql("UPDATE audit_auditrecord SET note = 'quietly changed' WHERE id = %s", [victim.pk])
     forged = merkle.leaf_hash(anchoring.leaf_data(anchoring.rows(pk=victim.pk).get()))
-    stored = bytes(Node.objects.get(leaf=index).hashes)
-    sql("UPDATE ledger_node SET hashes = %s WHERE leaf = %s", [forged + stored[32:], index])
+    overwrite(0, index, forged)
     assert verify.check_audit().ok  # the row and the forged leaf agree...
     output, ok = audit_verify()
     assert not ok  # ...but the tree above the leaf does not
@@ -182,9 +201,7 @@ def test_a_log_rebuilt_to_match_is_caught_by_the_signed_checkpoints(anchored: in
     size = log.size()
     leaves_now = [log.leaf_hash(i) for i in range(size)]
     leaves_now[index] = merkle.leaf_hash(anchoring.leaf_data(anchoring.rows(pk=victim.pk).get()))
-    rows = merkle.CompactRange().append(h for h in leaves_now if h is not None)
-    for leaf, value in rows:
-        sql("UPDATE ledger_node SET hashes = %s WHERE leaf = %s", [value, leaf])
+    rewrite_tree([h for h in leaves_now if h is not None])
     report = verify.check_log()
     assert any(p.kind == "root" for p in report.problems)
     assert not any(p.kind == "node" for p in report.problems)
@@ -202,13 +219,11 @@ def test_a_rewritten_and_re_signed_log_is_caught_by_a_checkpoint_kept_elsewhere(
     size = log.size()
     leaves_now = [log.leaf_hash(i) or b"" for i in range(size)]
     leaves_now[index] = merkle.leaf_hash(b"forged")
-    compact = merkle.CompactRange()
-    for leaf, value in compact.append(leaves_now):
-        sql("UPDATE ledger_node SET hashes = %s WHERE leaf = %s", [value, leaf])
-    body = CheckpointBody(keys.origin(), size, compact.root())
+    root = rewrite_tree(leaves_now)
+    body = CheckpointBody(keys.origin(), size, root)
     sql(
         "UPDATE ledger_checkpoint SET root = %s, note = %s WHERE size = %s",
-        [compact.root(), keys.signer().sign_note(body.text()), size],
+        [root, keys.signer().sign_note(body.text()), size],
     )
     sql("DELETE FROM ledger_checkpoint WHERE size < %s", [size])
     assert not verify.check_log().problems  # self-consistent and signed with the real key
@@ -226,9 +241,10 @@ def test_a_checkpoint_note_that_was_edited_is_caught(anchored: int, attacker: No
 
 
 def test_missing_stored_hashes_are_caught(anchored: int, attacker: None) -> None:
-    sql("DELETE FROM ledger_node WHERE leaf = 7")
+    sql("DELETE FROM ledger_tile")
     report = verify.check_log()
-    assert any("the hashes of leaves 7 to 7 are missing" in p.message for p in report.problems)
+    assert any(p.kind == "root" and "beyond the stored tree (0 leaves)" in p.message for p in report.problems)
+    assert any(p.kind == "head" for p in report.problems)
 
 
 def test_a_checkpoint_from_another_key_is_not_taken_as_the_logs(anchored: int) -> None:

@@ -7,9 +7,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from onegrid.audit.maintenance import set_maintenance
-from onegrid.ledger import keys, log, merkle, note
+from onegrid.ledger import keys, log, merkle, note, tiles, verify
 from onegrid.ledger.checkpoint import open_checkpoint
-from onegrid.ledger.models import AppendOnlyError, Checkpoint, Node
+from onegrid.ledger.models import AppendOnlyError, Checkpoint, Tile
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +59,33 @@ def test_a_proof_is_one_query(django_assert_num_queries) -> None:  # type: ignor
     merkle.verify_inclusion(517, 1000, leaf(517), proof, log.root(1000))
 
 
-def test_a_batch_writes_one_row_per_leaf_at_the_end_of_the_table() -> None:
-    append(0, 5)
-    append(5, 3)
-    rows = list(Node.objects.order_by("leaf").values_list("leaf", "hashes"))
-    assert [leaf for leaf, _ in rows] == list(range(8))
-    assert sum(len(bytes(h)) for _, h in rows) == 32 * (2 * 8 - 1)  # every complete node, once
+def test_a_batch_writes_whole_tiles_and_extends_the_partial_ones() -> None:
+    append(0, 300)
+    assert sorted(Tile.objects.values_list("key", "width")) == [(0, 256), (1, 44), (tiles.key(1, 0), 1)]
+    full = bytes(Tile.objects.get(key=0).hashes)
+    append(300, 1000)
+    stored = dict(Tile.objects.values_list("key", "width"))
+    assert stored == {0: 256, 1: 256, 2: 256, 3: 256, 4: 256, 5: 20, tiles.key(1, 0): 5}
+    assert bytes(Tile.objects.get(key=0).hashes) == full
+    reference = merkle.MemoryTree.from_leaf_hashes([leaf(i) for i in range(1300)])
+    for k, width in stored.items():
+        blob = bytes(Tile.objects.get(key=k).hashes)
+        expected = [reference.node(*n) for n in tiles.nodes_in(k, width)]
+        assert [blob[i : i + 32] for i in range(0, len(blob), 32)] == expected  # every complete node, once
+    assert sum(len(tiles.nodes_in(k, w)) for k, w in stored.items()) == 2 * 1300 - (1300).bit_count()
+
+
+def test_a_batch_is_a_handful_of_statements(django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    append(0, 5000)
+    with django_assert_max_num_queries(12), log.writing() as head:
+        log.append(head, [leaf(i) for i in range(5000, 6000)])
+
+
+def test_the_stored_rows_read_back_leaf_by_leaf_are_the_tree() -> None:
+    append(0, 700)
+    append(700, 70)
+    rows = list(log.leaf_rows())
+    assert rows == merkle.CompactRange().append([leaf(i) for i in range(770)])
 
 
 def test_an_empty_or_malformed_batch_is_refused() -> None:
@@ -103,8 +124,9 @@ def test_the_log_refuses_to_build_on_a_tampered_border() -> None:
     set_maintenance(True)
     try:
         with connection.cursor() as cursor:
-            leaf, _ = merkle.address(2, 0)
-            cursor.execute("UPDATE ledger_node SET hashes = %s WHERE leaf = %s", [bytes(96), leaf])
+            k, _ = tiles.locate(2, 0)
+            blob = bytes(Tile.objects.get(key=k).hashes)
+            cursor.execute("UPDATE ledger_tile SET hashes = %s WHERE key = %s", [bytes(len(blob)), k])
     finally:
         set_maintenance(False)
     with pytest.raises(log.LogCorrupt, match="no longer matches checkpoint 6"):
@@ -114,8 +136,10 @@ def test_the_log_refuses_to_build_on_a_tampered_border() -> None:
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE ledger_node SET hashes = hashes",
-        "DELETE FROM ledger_node",
+        "UPDATE ledger_tile SET hashes = hashes",
+        "UPDATE ledger_tile SET width = width + 1, hashes = hashes || hashes",  # not a tile's length
+        "UPDATE ledger_tile SET width = width + 1",
+        "DELETE FROM ledger_tile",
         "UPDATE ledger_checkpoint SET note = 'x'",
         "DELETE FROM ledger_checkpoint",
     ],
@@ -125,6 +149,38 @@ def test_the_database_refuses_to_change_what_the_log_wrote(statement: str) -> No
     with pytest.raises(IntegrityError) as caught, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
     assert "append-only" in str(caught.value)
+
+
+def test_a_partial_tile_can_only_be_replaced_by_a_longer_one_that_starts_with_it() -> None:
+    append(0, 3)  # one tile: 3 entries and the node over the first two, 4 hashes
+    blob = bytes(Tile.objects.get(key=0).hashes)
+    longer = tiles.size_of(4) - len(blob)  # a fourth entry completes two more nodes: 3 hashes
+
+    def replace(width: int, hashes: bytes) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE ledger_tile SET width = %s, hashes = %s WHERE key = 0", [width, hashes])
+
+    with pytest.raises(IntegrityError, match="a tile may only be extended"):
+        replace(4, bytes(32) + blob[32:] + bytes(longer))  # its first hash changed on the way
+    with pytest.raises(IntegrityError, match="a tile may only be extended"):
+        replace(2, blob[: tiles.size_of(2)])  # shorter
+    replace(
+        4, blob + bytes(longer)
+    )  # what an append does; whether the hashes are right is for `ledger check`
+    assert Tile.objects.get(key=0).width == 4
+    assert "is not the hash of its children" in str(verify.check_log().problems)
+
+
+def test_a_missing_tile_is_named_by_the_check() -> None:
+    append(0, 1000)
+    set_maintenance(True)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM ledger_tile WHERE key = 1")
+    finally:
+        set_maintenance(False)
+    problems = [p.message for p in verify.check_log().problems]
+    assert "tile 0/1 is missing: the hashes of leaves 256 to 511" in problems
 
 
 def test_the_orm_refuses_too() -> None:

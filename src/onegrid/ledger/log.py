@@ -1,8 +1,9 @@
 """The stored log: one RFC 9162 tree in the database, one writer at a time, one checkpoint per batch.
 
-Storage is one row per leaf holding the leaf hash and the complete subtrees it completes
-(``models.Node``), a table that only ever grows at its end; a proof is one primary-key lookup of
-O(log n) rows. Appends are serialised by the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on
+Storage is tiled (``models.Tile``, layout in ``ledger.tiles``): the complete nodes in tiles of 256
+entries per tile level, full tiles written once, the last tile of each level extended by each batch.
+A batch of 1,000 leaves writes about five tile rows; a proof reads the few tiles it needs by key, in
+one query. Appends are serialised by the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on
 SQLite the write lock that ``BEGIN IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
 its checkpoint can be seen: on SQLite the write runs with ``synchronous=FULL`` (the WAL is synced at
 commit), on PostgreSQL with ``synchronous_commit=on``. A log must never sign two inconsistent
@@ -19,12 +20,20 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from onegrid.kit import bulk
-from onegrid.ledger import keys, merkle
+from onegrid.ledger import keys, merkle, tiles
 from onegrid.ledger.checkpoint import Checkpoint as CheckpointBody
-from onegrid.ledger.models import Checkpoint, Head, Node
+from onegrid.ledger.models import Checkpoint, Head, Tile
 
-__all__ = ["Appended", "LogCorrupt", "append", "consistency_proof", "fetch", "inclusion_proof", "writing"]
+__all__ = [
+    "Appended",
+    "LogCorrupt",
+    "append",
+    "consistency_proof",
+    "fetch",
+    "inclusion_proof",
+    "leaf_rows",
+    "writing",
+]
 
 
 class LogCorrupt(RuntimeError):
@@ -76,46 +85,47 @@ def lock() -> Head:
 _SELECT: dict[tuple[str, bool, int], str] = {}
 
 
-def _rows(leaves: Collection[int]) -> dict[int, bytes]:
-    """The stored rows of these leaves, in one query. Proofs are the hot read, so unless queries are
+def _tiles(wanted: Collection[int]) -> dict[int, bytes]:
+    """The stored tiles of these keys, in one query. Proofs are the hot read, so unless queries are
     being logged or wrapped (DEBUG, tests counting queries) this goes straight to the driver, past
     Django's cursor wrapper, which otherwise costs as much as the query itself."""
-    if not leaves:
+    if not wanted:
         return {}
     direct = not (connection.queries_logged or connection.execute_wrappers)
-    key = (connection.vendor, direct, len(leaves))
-    sql = _SELECT.get(key)
+    sql_key = (connection.vendor, direct, len(wanted))
+    sql = _SELECT.get(sql_key)
     if sql is None:
-        table = connection.ops.quote_name(Node._meta.db_table)
+        table = connection.ops.quote_name(Tile._meta.db_table)
         mark = "?" if direct and connection.vendor == "sqlite" else "%s"
-        sql = f"SELECT leaf, hashes FROM {table} WHERE leaf IN ({', '.join([mark] * len(leaves))})"  # noqa: S608
-        _SELECT[key] = sql
+        sql = f"SELECT key, hashes FROM {table} WHERE key IN ({', '.join([mark] * len(wanted))})"  # noqa: S608
+        _SELECT[sql_key] = sql
     if direct:
         connection.ensure_connection()
         with connection.wrap_database_errors:
             cursor = connection.connection.cursor()
             try:
-                cursor.execute(sql, list(leaves))
+                cursor.execute(sql, list(wanted))
                 found = cursor.fetchall()
             finally:
                 cursor.close()
     else:
         with connection.cursor() as wrapped:
-            wrapped.execute(sql, list(leaves))
+            wrapped.execute(sql, list(wanted))
             found = wrapped.fetchall()
-    return {int(leaf): bytes(blob) for leaf, blob in found}
+    return {int(k): bytes(blob) for k, blob in found}
 
 
 def fetch(nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
     """The stored hashes of these complete nodes (absent ones are left out), in one query."""
     if not nodes:
         return {}
-    rows = _rows({((index + 1) << level) - 1 for level, index in nodes})
+    where = [tiles.locate(level, index) for level, index in nodes]
+    stored = _tiles({k for k, _ in where})
     found: dict[merkle.Node, bytes] = {}
-    for level, index in nodes:
-        blob = rows.get(((index + 1) << level) - 1, b"")
-        if len(blob) >= 32 * (level + 1):
-            found[level, index] = blob[32 * level : 32 * level + 32]
+    for node, (k, position) in zip(nodes, where, strict=True):
+        value = tiles.read(stored.get(k, b""), position)
+        if value is not None:
+            found[node] = value
     return found
 
 
@@ -131,11 +141,46 @@ def root(tree_size: int) -> bytes:
 
 
 def _border(tree_size: int) -> list[bytes]:
-    nodes = merkle.decompose(0, tree_size)
-    found = fetch(nodes)
-    if len(found) != len(nodes):
-        raise LogCorrupt(f"the stored tree lacks hashes of the tree of size {tree_size}")
-    return [found[n] for n in nodes]
+    return _border_of(tree_size, _tiles([tiles.locate(*n)[0] for n in merkle.decompose(0, tree_size)]))
+
+
+def _border_of(tree_size: int, stored: dict[int, bytes]) -> list[bytes]:
+    out = []
+    for node in merkle.decompose(0, tree_size):
+        k, position = tiles.locate(*node)
+        value = tiles.read(stored.get(k, b""), position)
+        if value is None:
+            raise LogCorrupt(f"the stored tree lacks hashes of the tree of size {tree_size}")
+        out.append(value)
+    return out
+
+
+def _store(touched: dict[int, bytearray], before: dict[int, bytes], tree_size: int) -> None:
+    """Write the tiles a batch touched: new tiles are inserted, the partial tiles it extended are
+    replaced by their longer selves (which the database checks)."""
+    table = connection.ops.quote_name(Tile._meta.db_table)
+    new, grown = [], []
+    for k, blob in touched.items():
+        if k in before and len(blob) == len(before[k]):
+            continue  # a partial tile this batch did not reach (it grows once per 256 entries below it)
+        level, index = tiles.split_key(k)
+        width = tiles.width_at(tree_size, level, index)
+        if len(blob) != tiles.size_of(width):
+            raise LogCorrupt(f"tile {level}/{index} would hold {len(blob)} bytes for {width} entries")
+        if k in before:
+            grown.append((width, bytes(blob), k, len(before[k])))
+        else:
+            new.append((k, width, bytes(blob)))
+    with connection.cursor() as cursor:
+        if new:
+            cursor.executemany(f"INSERT INTO {table} (key, width, hashes) VALUES (%s, %s, %s)", new)  # noqa: S608
+        for row in grown:
+            cursor.execute(
+                f"UPDATE {table} SET width = %s, hashes = %s WHERE key = %s AND length(hashes) = %s",  # noqa: S608
+                row,
+            )
+            if cursor.rowcount != 1:
+                raise LogCorrupt(f"tile {tiles.split_key(row[2])} changed while the log held the writer lock")
 
 
 def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None = None) -> Appended:
@@ -150,10 +195,18 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
     latest_size, latest_root = (int(latest[0]), bytes(latest[1])) if latest else (0, merkle.EMPTY_ROOT)
     if latest_size != n:
         raise LogCorrupt(f"the head says {n} leaves, the last checkpoint {latest_size}")
-    border = merkle.CompactRange(n, _border(n))
+    widths = {tiles.key(level, index): width for level, index, width in tiles.partial_tiles(n)}
+    partial = _tiles(widths)
+    if any(len(partial.get(k, b"")) != tiles.size_of(w) for k, w in widths.items()):
+        raise LogCorrupt(
+            f"the partial tiles of the stored tree are not those of size {n}; run `onegrid ledger check`"
+        )
+    border = merkle.CompactRange(n, _border_of(n, partial))
     if border.root() != latest_root:
         raise LogCorrupt(f"the stored tree no longer matches checkpoint {n}; run `onegrid ledger check`")
-    bulk.insert(Node, ("leaf", "hashes"), border.append(leaf_hashes))
+    writer = tiles.Writer(partial)
+    writer.add(border.append(leaf_hashes))
+    _store(writer.tiles, partial, border.size)
     signer = keys.signer()
     body = CheckpointBody(signer.name, border.size, border.root())
     checkpoint = Checkpoint(
@@ -166,16 +219,20 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
 
 
 def _resolve(plan: merkle.Plan) -> list[bytes]:
-    """The hashes of a proof plan: one query for the rows it names, then slices and right-border folds."""
-    rows = _rows({((index + 1) << level) - 1 for nodes in plan for level, index in nodes})
-
-    def node(level: int, index: int) -> bytes:
-        blob = rows.get(((index + 1) << level) - 1, b"")
-        if len(blob) < 32 * (level + 1):
-            raise LogCorrupt(f"the stored tree lacks the complete node (level {level}, index {index})")
-        return blob[32 * level : 32 * level + 32]
-
-    return [node(*nodes[0]) if len(nodes) == 1 else merkle.fold([node(*n) for n in nodes]) for nodes in plan]
+    """The hashes of a proof plan: one query for the tiles it names, then slices and right-border folds."""
+    locate = tiles.locate
+    located = [[locate(level, index) for level, index in nodes] for nodes in plan]
+    stored = _tiles({k for nodes in located for k, _ in nodes})
+    out = []
+    for nodes in located:
+        hashes = []
+        for k, position in nodes:
+            value = stored.get(k, b"")[32 * position : 32 * position + 32]
+            if len(value) != merkle.HASH_SIZE:
+                raise LogCorrupt(f"the stored tree lacks a complete node of tile {tiles.split_key(k)}")
+            hashes.append(value)
+        out.append(hashes[0] if len(hashes) == 1 else merkle.fold(hashes))
+    return out
 
 
 def inclusion_proof(index: int, tree_size: int) -> list[bytes]:
@@ -190,3 +247,26 @@ def consistency_proof(size1: int, size2: int) -> list[bytes]:
 
 def leaf_hash(index: int) -> bytes | None:
     return fetch([(0, index)]).get((0, index))
+
+
+def leaf_rows() -> Iterator[tuple[int, bytes]]:
+    """Every leaf's row (its hash, then the roots of the complete subtrees it completes), in leaf
+    order, read from the tiles a few hundred at a time; raises tiles.TileError where they do not fit."""
+    return tiles.leaf_rows(_stream)
+
+
+def _stream(level: int) -> Iterator[tuple[int, int, bytes]]:
+    table = connection.ops.quote_name(Tile._meta.db_table)
+    after, end = tiles.key(level, 0) - 1, tiles.key(level + 1, 0)
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT key, width, hashes FROM {table} WHERE key > %s AND key < %s ORDER BY key LIMIT 256",  # noqa: S608
+                [after, end],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        for k, width, blob in rows:
+            yield tiles.split_key(int(k))[1], int(width), bytes(blob)
+        after = int(rows[-1][0])

@@ -9,8 +9,9 @@ Stored trees are addressed by *complete subtrees*: ``(level, index)`` is the nod
 be stored in an append-only table. Every node of the tree of size ``n`` is either complete or lies on
 the right border, where it is the right fold of complete nodes (``fold``). A proof is therefore a
 *plan*: for each proof hash, the complete nodes to fold. A complete node comes into existence with its
-last leaf, so storage keeps one row per leaf: the leaf hash followed by the roots of the subtrees that
-leaf completes, bottom up (``CompactRange.append``, ``address``). Appends only ever add rows at the end.
+last leaf, so appending yields one row per leaf: the leaf hash followed by the roots of the subtrees
+that leaf completes, bottom up (``CompactRange.append``, ``address``); ``ledger.tiles`` cuts these rows
+into the stored tiles.
 """
 
 from __future__ import annotations

@@ -39,19 +39,28 @@ class AppendOnly(models.Model):
         raise AppendOnlyError("ledger rows cannot be deleted")
 
 
-class Node(AppendOnly):
-    """One row per leaf: its hash, then the roots of the complete subtrees it completes, bottom up
-    (``merkle.CompactRange.append``, ``merkle.address``). Every proof reads O(log n) rows by key."""
+class Tile(AppendOnly):
+    """The tree's complete nodes in tiles of 256 entries per tile level (``ledger.tiles`` has the
+    layout; ``key`` is tile level << 56 | tile index). A full tile never changes; the last tile of a
+    level grows with each batch, and the database lets it only be replaced by a longer tile that
+    starts with it (migration 0003's triggers). A proof reads a few tiles by key."""
 
-    leaf = PositionField(primary_key=True)
+    key = PositionField(primary_key=True)
+    width = models.PositiveSmallIntegerField(_("entries"))
     hashes = models.BinaryField()
 
     class Meta:
-        verbose_name = _("tree hashes")
-        verbose_name_plural = _("tree hashes")
+        verbose_name = _("hash tile")
+        verbose_name_plural = _("hash tiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(width__gte=1, width__lte=256), name="tile_width_1_to_256"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"hashes of leaf {self.leaf}"
+        level, index = divmod(int(self.key), 1 << 56)
+        return f"tile {level}/{index} ({self.width} entries)"
 
 
 class Checkpoint(AppendOnly):
@@ -72,7 +81,7 @@ class Checkpoint(AppendOnly):
 
 
 class Head(models.Model):
-    """The single-writer lock row and the current size. Not evidence: the truth is in Node and
+    """The single-writer lock row and the current size. Not evidence: the truth is in Tile and
     Checkpoint, which every append checks this row against."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

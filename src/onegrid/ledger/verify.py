@@ -1,6 +1,6 @@
 """Checking the stored log and the audit trail against what was logged.
 
-``check_log`` reads every stored hash once, leaf by leaf, recomputes each inner node from its
+``check_log`` reads every stored hash once, tile by tile in leaf order, recomputes each inner node from its
 children, the root at every checkpoint, and checks every checkpoint's signature and cosignatures
 (and any checkpoints kept outside the database). ``check_audit`` recomputes the leaf of every anchored
 audit record and reports records changed, deleted or inserted out of order since they were logged.
@@ -12,14 +12,13 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Max
 
 from onegrid.audit.models import AuditRecord
-from onegrid.ledger import anchoring, keys, log, merkle, note
+from onegrid.ledger import anchoring, keys, log, merkle, note, tiles
 from onegrid.ledger.checkpoint import Checkpoint as CheckpointBody
 from onegrid.ledger.checkpoint import CheckpointError, open_checkpoint, parse_checkpoint
-from onegrid.ledger.models import AuditAnchor, Checkpoint, Cosignature, Head, Node, Witness
+from onegrid.ledger.models import AuditAnchor, Checkpoint, Cosignature, Head, Witness
 
 CHUNK = 50_000
 
@@ -51,23 +50,6 @@ class AuditReport:
     @property
     def ok(self) -> bool:
         return not (self.changed or self.deleted or self.out_of_order)
-
-
-def _nodes() -> Iterator[tuple[int, bytes]]:
-    table = connection.ops.quote_name(Node._meta.db_table)
-    after = -1
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT leaf, hashes FROM {table} WHERE leaf > %s ORDER BY leaf LIMIT {CHUNK}",  # noqa: S608
-                [after],
-            )
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        for leaf, blob in rows:
-            yield int(leaf), bytes(blob)
-        after = int(rows[-1][0])
 
 
 def check_log(
@@ -117,39 +99,33 @@ def check_log(
     size = 0
     if 0 in wanted:
         at_size(0, merkle.EMPTY_ROOT)
-    for leaf, blob in _nodes():
-        if leaf != size:
-            problems.append(Problem("node", f"the hashes of leaves {size} to {leaf - 1} are missing"))
-            break
-        merges = merkle.completes(leaf)
-        if len(blob) != merkle.HASH_SIZE * (1 + merges):
-            problems.append(
-                Problem(
-                    "node",
-                    f"leaf {leaf} has {len(blob)} bytes of hashes, not {merkle.HASH_SIZE * (1 + merges)}",
-                )
-            )
-            break
-        report.nodes += 1 + merges
-        stack.append(blob[:32])
-        for level in range(1, merges + 1):
-            stored = blob[32 * level : 32 * level + 32]
-            if stored != merkle.node_hash(stack[-2], stack[-1]):
-                index = leaf >> level
-                first = index << level
-                problems.append(
-                    Problem(
-                        "node",
-                        f"node (level {level}, index {index}) is not the hash of its children: "
-                        f"a hash of leaves {first}–{leaf} was changed",
+    try:
+        for leaf, blob in log.leaf_rows():
+            merges = merkle.completes(leaf)  # leaf_rows checked the lengths and the order
+            report.nodes += 1 + merges
+            stack.append(blob[:32])
+            for level in range(1, merges + 1):
+                stored = blob[32 * level : 32 * level + 32]
+                if stored != merkle.node_hash(stack[-2], stack[-1]):
+                    index = leaf >> level
+                    first = index << level
+                    problems.append(
+                        Problem(
+                            "node",
+                            f"node (level {level}, index {index}) is not the hash of its children: "
+                            f"a hash of leaves {first}–{leaf} was changed",
+                        )
                     )
-                )
-            stack[-2:] = [stored]  # go on with what is stored, so each change is reported once, where it is
-        size = leaf + 1
-        report.size = size
-        at_size(size, merkle.fold(stack))
-        if progress is not None and size % 100_000 == 0:
-            progress(size)
+                stack[-2:] = [
+                    stored
+                ]  # go on with what is stored, so each change is reported once, where it is
+            size = leaf + 1
+            report.size = size
+            at_size(size, merkle.fold(stack))
+            if progress is not None and size % 100_000 == 0:
+                progress(size)
+    except tiles.TileError as exc:
+        problems.append(Problem("node", str(exc)))
     for _, items in sorted(wanted.items()):
         for what, _, _ in items:
             problems.append(Problem("root", f"{what} is beyond the stored tree ({report.size} leaves)"))
