@@ -42,6 +42,24 @@ class Recorder:
         return Answer()
 
 
+def run(coroutine: Any) -> None:
+    """Run ``coroutine`` to its end on a thread of its own: the thread running the tests may already
+    have an event loop running (the browser tests' Playwright keeps one while a browser is open)."""
+    failed: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the test's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
 def call(app: Any, scope: dict[str, Any], body: list[bytes] | None = None) -> list[dict[str, Any]]:
     incoming = [
         {"type": "http.request", "body": part, "more_body": i < len(body or [b""]) - 1}
@@ -55,7 +73,7 @@ def call(app: Any, scope: dict[str, Any], body: list[bytes] | None = None) -> li
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     return sent
 
 
@@ -131,7 +149,7 @@ def test_a_client_that_leaves_before_its_body_is_complete_gets_nothing_run() -> 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(ThreadPoolASGI(app, threads=1)(scope(), receive, send))
+    run(ThreadPoolASGI(app, threads=1)(scope(), receive, send))
     assert sent == []
     assert app.environ == {}
 
@@ -146,7 +164,7 @@ def test_lifespan_is_acknowledged() -> None:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(ThreadPoolASGI(Recorder([]), threads=1)({"type": "lifespan"}, receive, send))
+    run(ThreadPoolASGI(Recorder([]), threads=1)({"type": "lifespan"}, receive, send))
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
 
 
