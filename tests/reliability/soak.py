@@ -2,8 +2,9 @@
 by ``onegrid serve --workers N``, the load generator (``soakload.py``) as a second process on loopback,
 and the resident memory of the server's processes sampled every second while it runs.
 
-What counts as passing (``Outcome.failures``): no error and no answer other than the expected 2xx, at
-least ``rate`` requests per second completed over the measured seconds, and memory flat — the server's
+What counts as passing (``Outcome.failures``): no error and no answer other than the expected 2xx, every
+planned request answered, at least 95 % of ``rate`` requests per second completed over the time until
+the last answer, and memory flat — the server's
 total RSS (the supervising process and its workers) averaged over the last 20 s exceeds the average over
 the first 20 s by no more than ``RSS_BOUND_MB``.
 
@@ -31,6 +32,7 @@ from tests.reliability.livesite import LiveSite
 
 GENERATOR = Path(__file__).with_name("soakload.py")
 RSS_BOUND_MB = 24.0
+RATE_SHARE = 0.95  # of the asked rate, completed over the time until the last answer
 WINDOW_S = 20.0
 KINDS = {
     "list": "GET /api/v1/matters/?… (queue with filters)",
@@ -106,8 +108,11 @@ class Outcome:
             found.append(f"{r['not_sent']} requests not sent: the server fell more than 15 s behind")
         if r["completed"] != r["planned"]:
             found.append(f"{r['completed']} of {r['planned']} planned requests completed")
-        if r["rate"] < self.rate:
-            found.append(f"achieved {r['rate']:.1f} req/s over {r['seconds']:.1f} s, below {self.rate:g}")
+        # the window runs until the last answer, so a slow final second lowers the rate a little
+        if r["rate"] < RATE_SHARE * self.rate:
+            found.append(
+                f"achieved {r['rate']:.1f} req/s over {r['seconds']:.1f} s, below {RATE_SHARE:.0%} of {self.rate:g}"
+            )
         if len(self.rss) < 3 * WINDOW_S:
             found.append(f"only {len(self.rss)} memory samples")
         elif self.growth_mb > RSS_BOUND_MB:
