@@ -35,14 +35,9 @@ def test_listeners_are_read_once_and_again_after_each_change(people: dict[str, A
     moved = areas.move(actor=None, area=net.grid_a1, parent=village_b, new_code="330122002001003")
     held, reads = _reads()
     assert reads == 1  # the move rewrote paths with UPDATE (no signals): it bumped the revision itself
-    assert [s.area_path for s in held.subscriptions_over(areas_prefixes(moved.path))] == [moved.path]
+    assert [s.area_path for s in held.subscriptions_over(services._prefixes(moved.path))] == [moved.path]
     Subscription.objects.get().delete()
     assert _reads()[0].subscriptions == {}
-
-
-def areas_prefixes(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/"] + ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def test_a_change_rolled_back_is_never_taken_for_the_state_held(people: dict[str, Any], net: Net) -> None:
