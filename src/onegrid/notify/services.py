@@ -16,7 +16,7 @@ from django.utils import timezone
 from onegrid.access.models import User
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
-from onegrid.kit import scope
+from onegrid.kit import bulk, scope
 from onegrid.kit.crypto import mask_email, mask_phone
 from onegrid.kit.errors import Conflict, NotFound
 from onegrid.notify import catalog, checks, delivery, listeners, webhooks
@@ -179,7 +179,7 @@ def publish_many(publications: list[Publication]) -> list[Message | None]:
         out.append(message)
     if not planned:
         return out
-    Message.objects.bulk_create([message for message, *_ in planned])
+    bulk.create([message for message, *_ in planned])
     inbox, outbox = [], []
     for message, wanted, endpoints, direct in planned:
         now = message.occurred_at
@@ -197,9 +197,9 @@ def publish_many(publications: list[Publication]) -> list[Message | None]:
             row.address, row.text = d.address, d.text
             outbox.append(row)
     if inbox:
-        Notification.objects.bulk_create(inbox)
+        bulk.create(inbox)
     if outbox:
-        Delivery.objects.bulk_create(outbox)
+        bulk.create(outbox)
         transaction.on_commit(delivery.kick)
     return out
 
