@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, models
 
 CHUNK = 2000
+KEPT_STATEMENT_ROWS = 16
 # Field classes whose Python values the database drivers take as they are (exact classes: a subclass
 # such as an encrypted text field has its own preparation).
 PLAIN = frozenset(
@@ -83,15 +84,47 @@ def _kind(f: models.Field[Any, Any]) -> int:
     return PLAIN_KIND if type(f) in PLAIN else MOMENT_KIND if type(f) is models.DateTimeField else OTHER_KIND
 
 
-def _plan(model: type[models.Model]) -> list[tuple[models.Field[Any, Any], int]]:
-    """The fields ``create`` writes (all concrete ones but an automatic primary key), each with how
-    its value is prepared: as it is (plain types), as a moment, or by the field itself."""
-    pk = model._meta.pk
-    return [
-        (f, _kind(f))
-        for f in model._meta.concrete_fields
-        if not (f is pk and isinstance(f, models.AutoField))
-    ]
+class _Plan:
+    """How ``create`` writes one model on one database: the fields (all concrete ones but an automatic
+    primary key), each with how its value is prepared (as it is, as a moment, or by the field itself),
+    and the statement's parts. Worked out once per model and database vendor: building them cost more
+    than the INSERT of a single row."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        pk = model._meta.pk
+        self.fields = [
+            (f, _kind(f))
+            for f in model._meta.concrete_fields
+            if not (f is pk and isinstance(f, models.AutoField))
+        ]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(str(f.column)) for f, _ in self.fields)
+        self.one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+        self.tail = f" RETURNING {quote(str(pk.column))}"
+        self.chunk = max(1, min(1000, _max_params() // len(self.fields)))
+        self.statements: dict[int, str] = {}
+
+    def statement(self, rows: int) -> str:
+        """The statement for ``rows`` rows; kept for the small counts of the single requests (a large
+        batch builds its own once, cheap beside its rows)."""
+        sql = self.statements.get(rows)
+        if sql is None:
+            sql = self.head + ", ".join([self.one] * rows) + self.tail
+            if rows <= KEPT_STATEMENT_ROWS:
+                self.statements[rows] = sql
+        return sql
+
+
+_plans: dict[tuple[str, type[models.Model]], _Plan] = {}
+
+
+def _plan(model: type[models.Model]) -> _Plan:
+    key = (connection.vendor, model)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = _Plan(model)
+    return plan
 
 
 def _max_params() -> int:
@@ -110,20 +143,14 @@ def create(objs: Sequence[models.Model]) -> None:
         return
     model = type(objs[0])
     plan = _plan(model)
-    quote = connection.ops.quote_name
     pk = model._meta.pk
-    columns = ", ".join(quote(str(f.column)) for f, _ in plan)
-    one = "(" + ", ".join(["%s"] * len(plan)) + ")"
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    tail = f" RETURNING {quote(str(pk.column))}"
-    chunk = max(1, min(1000, _max_params() // len(plan)))
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), chunk):
-            part = objs[start : start + chunk]
+        for start in range(0, len(objs), plan.chunk):
+            part = objs[start : start + plan.chunk]
             params: list[Any] = []
             for obj in part:
-                for f, kind in plan:
+                for f, kind in plan.fields:
                     value = getattr(obj, f.attname)
                     if kind == PLAIN_KIND and isinstance(value, PLAIN_VALUES):
                         if value is None and f.is_relation and f.is_cached(obj):  # type: ignore[attr-defined]
@@ -137,7 +164,7 @@ def create(objs: Sequence[models.Model]) -> None:
                     else:
                         value = f.get_db_prep_save(f.pre_save(obj, True), connection)
                     params.append(value)
-            cursor.execute(head + ", ".join([one] * len(part)) + tail, params)
+            cursor.execute(plan.statement(len(part)), params)
             for obj, (key,) in zip(part, cursor.fetchall(), strict=True):
                 setattr(obj, pk.attname, key)
                 obj._state.adding = False

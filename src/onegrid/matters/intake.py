@@ -439,14 +439,11 @@ def _write(actor: Any, user: Any, known: catalogue.Catalogue, matters: list[Matt
     notifications, in one transaction and in bulk (the single intake is a batch of one)."""
     now = timezone.now()
     label = _label(user)
-    with transaction.atomic(), catalogue.pinned(known):
-        for matter, number in zip(
-            matters, numbering.numbers([m.area_path for m in matters], now), strict=True
-        ):
-            matter.number = number
+    with catalogue.pinned(known):
+        # what needs no database is worked out before the transaction: SQLite's write lock and the
+        # PostgreSQL counter row of the county's numbers are held from the first statement to commit
+        for matter in matters:
             deadlines.apply(matter, "register", now)
-        suggested = [_suggested_owner(m) for m in matters]
-        bulk.create(matters)
         events = [
             Event(
                 matter=matter,
@@ -455,10 +452,16 @@ def _write(actor: Any, user: Any, known: catalogue.Catalogue, matters: list[Matt
                 action="receive",
                 to_status=Status.RECEIVED,
                 public_note="We have received your report.",
-                data={"suggested_owner": owner} if owner else {},
+                data={"suggested_owner": owner} if (owner := _suggested_owner(matter)) else {},
             )
-            for matter, owner in zip(matters, suggested, strict=True)
+            for matter in matters
         ]
+    with transaction.atomic(), catalogue.pinned(known):
+        for matter, number in zip(
+            matters, numbering.numbers([m.area_path for m in matters], now), strict=True
+        ):
+            matter.number = number
+        bulk.create(matters)
         bulk.create(events)
         audit.record_many(
             actor,

@@ -14,6 +14,7 @@ from onegrid.areas.levels import Level
 from onegrid.areas.models import Area
 from onegrid.kit import scope
 from onegrid.kit.errors import NotFound
+from onegrid.kit.prepared import Prepared
 from onegrid.kit.scope import ScopedQuerySet
 from onegrid.matters.lifecycle import OPEN, Status
 from onegrid.matters.models import Channel, Matter
@@ -50,12 +51,18 @@ def keyed(user: Any) -> QuerySet[Matter]:
     return submitted_by(user).exclude(idempotency_key="")
 
 
+_EARLIER = Prepared(
+    lambda user_id, key: keyed(user_id).filter(idempotency_key=key).order_by().values_list("pk")[:1],
+    (int, str),
+)
+
+
 def earlier(user: Any, key: str) -> Matter | None:
     """The matter ``user`` already sent with idempotency key ``key``, if any."""
-    # Asked before nearly every keyed intake and nearly always absent: the key alone is looked up (a
-    # one-column statement is quick to build), the matter is read only when there is one.
-    found = list(keyed(user).filter(idempotency_key=key).order_by().values_list("pk", flat=True)[:1])
-    return Matter.objects.get(pk=found[0]) if found else None
+    # Asked before nearly every keyed intake and nearly always absent: the key alone is looked up by a
+    # statement compiled once, the matter is read only when there is one.
+    found = _EARLIER.rows(user.pk, key)
+    return Matter.objects.get(pk=found[0][0]) if found else None
 
 
 def get_for(actor: Any, number: str) -> Matter:
