@@ -49,6 +49,13 @@ def _code(path: str) -> str:
     return path.strip("/").rsplit("/", 1)[-1]
 
 
+# what ``summary`` reads: a listing loads only these columns (a matter row has some fifty)
+SUMMARY_FIELDS = (
+    *("number", "channel", "title", "status", "priority", "area_path", "received_at"),
+    *("stage", "due_at", "warn_at", "category__code", "category__name", "area__name", "owner__code"),
+)
+
+
 def summary(m: Matter) -> dict[str, Any]:
     now = timezone.now()
     open_ = MatterStatus(m.status) in OPEN
@@ -150,7 +157,7 @@ def list_matters(
         mine=mine,
         **bounds,
     )
-    return SerialisedPage(qs, summary)
+    return SerialisedPage(qs.only(*SUMMARY_FIELDS), summary)
 
 
 def _parse_time(value: str) -> Any:
@@ -238,8 +245,7 @@ def _step_endpoint(step: Step) -> None:
             organisation=organisation,
             override_reason=body.override_reason,
         )
-        steps.take(actor=actor, matter=matter, step=step, data=data)
-        return detail(actor, selectors.get_for(actor, number))
+        return detail(actor, steps.take(actor=actor, matter=matter, step=step, data=data))
 
     handler.__name__ = f"step_{step.value}"
     router.post(

@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from numpy.typing import NDArray
 
+from onegrid.kit.prepared import Prepared
 from onegrid.matters.lifecycle import Status
 from onegrid.matters.models import BUCKETS, HISTOGRAM, MEASURES, Channel, FollowUpCall, Matter, Rating, Tally
 
@@ -224,18 +225,32 @@ def call_measures(reached: bool, solved: bool | None, satisfaction: str) -> Vect
     return {"calls": 1, "calls_solved": int(bool(solved)), "calls_satisfied": int(satisfaction in SATISFIED)}
 
 
+_SCORE = Prepared(
+    lambda matter_id: Rating.objects.filter(matter_id=matter_id).values_list("score")[:1], (int,)
+)
+_CALLS = Prepared(
+    lambda matter_id: (
+        FollowUpCall.objects.filter(matter_id=matter_id, reached=True)
+        .values("matter_id")
+        .annotate(
+            calls=Count("pk"),
+            calls_solved=Count("pk", filter=Q(solved=True)),
+            calls_satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
+        )
+        .values_list("calls", "calls_solved", "calls_satisfied")
+    ),
+    (int,),
+)
+
+
 def feedback_of(matter_id: int) -> Vector:
-    """The rating and follow-up call measures of one matter (two indexed reads)."""
+    """The rating and follow-up call measures of one matter (two indexed reads, compiled once)."""
     v: Vector = {}
-    score = Rating.objects.filter(matter_id=matter_id).values_list("score", flat=True).first()
-    if score is not None:
-        v.update(rating_measures(score))
-    calls = FollowUpCall.objects.filter(matter_id=matter_id, reached=True).aggregate(
-        calls=Count("pk"),
-        calls_solved=Count("pk", filter=Q(solved=True)),
-        calls_satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
-    )
-    v.update({k: n for k, n in calls.items() if n})
+    score = _SCORE.rows(matter_id)
+    if score:
+        v.update(rating_measures(score[0][0]))
+    for row in _CALLS.rows(matter_id):
+        v.update({k: n for k, n in zip(("calls", "calls_solved", "calls_satisfied"), row, strict=True) if n})
     return v
 
 

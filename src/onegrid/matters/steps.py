@@ -170,7 +170,16 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
         if step.value in notices.STEP_EVENTS:
             event, to = notices.STEP_EVENTS[step.value]
             notices.announce(locked, event, to=to, actor=actor, note=note)
-    matter.refresh_from_db()
+    # ``matter`` as it now is, from the row just written (no read back): its fields and the related
+    # objects ``locked`` holds; the area never changes in a step, so the caller's loaded area stays
+    for f in Matter._meta.concrete_fields:
+        setattr(matter, f.attname, getattr(locked, f.attname))
+    for name in ("category", "owner", "merged_into"):
+        relation: Any = Matter._meta.get_field(name)
+        if relation.is_cached(locked):
+            relation.set_cached_value(matter, relation.get_cached_value(locked))
+        elif relation.is_cached(matter):
+            relation.delete_cached_value(matter)
     return matter
 
 

@@ -19,6 +19,7 @@ from onegrid.kit.errors import DomainError
 from onegrid.matters import stats
 from onegrid.matters.models import Category, Channel
 from onegrid.web.centre.labels import STATUS
+from onegrid.web.widgets import LongSelect
 
 TEXT_LIMIT = 100  # the queue's text search: a number prefix, or words of the title or address
 
@@ -39,11 +40,11 @@ class QueueFilter(forms.Form):
         required=False,
         choices=[("", _("Any")), ("overdue", _("Overdue")), ("warning", _("Due soon"))],
     )
-    category = forms.ChoiceField(label=_("Category"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=LongSelect)
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
     )
-    area = forms.ChoiceField(label=_("Area"), required=False)
+    area = forms.ChoiceField(label=_("Area"), required=False, widget=LongSelect)
     since = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -117,7 +118,7 @@ class StepForm(ActionForm):
 class RoutedStepForm(StepForm):
     """Dispatch and transfer: to which organisation, and why when overriding the routing rules."""
 
-    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
+    organisation = forms.ChoiceField(label=_("Organisation"), required=False, widget=LongSelect)
     override_reason = forms.CharField(
         label=_("Reason to override the routing rules"), required=False, max_length=500
     )

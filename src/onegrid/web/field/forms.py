@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.areas.models import Area
 from onegrid.web.portal.forms import PHOTO_ATTRS, LocatedReportForm, PhoneForm
+from onegrid.web.widgets import LongSelect
 
 
 class FieldReportForm(LocatedReportForm):
@@ -25,7 +26,7 @@ class FieldReportForm(LocatedReportForm):
 class PatrolForm(PhoneForm):
     """A check-in for one of ``grids`` (the worker's own)."""
 
-    grid = forms.ChoiceField(label=_("Grid"))
+    grid = forms.ChoiceField(label=_("Grid"), widget=LongSelect)
     note = forms.CharField(
         label=_("What did you see? (optional)"),
         required=False,

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.matters.models import Category
+from onegrid.web.widgets import LongSelect
 
 PHOTO_ATTRS = {"accept": "image/*", "capture": "environment"}
 
@@ -37,7 +38,7 @@ class PhoneForm(forms.Form):
 class LocatedReportForm(PhoneForm):
     """What both the resident and the grid worker fill in: what, where, a photo."""
 
-    category = forms.ChoiceField(label=_("Kind of problem"))
+    category = forms.ChoiceField(label=_("Kind of problem"), widget=LongSelect)
     title = forms.CharField(label=_("What is the problem?"), max_length=200)
     description = forms.CharField(
         label=_("Details (optional)"),
