@@ -76,16 +76,16 @@ def get_for(actor: Any, number: str) -> Matter:
     # caller's area grants (the first condition of ``visible``) without composing the scope query;
     # only a caller without a grant over it (a reporter, a handler of the responsible or an assisting
     # organisation) has it read through ``visible``.
-    readable: QuerySet[Matter] = visible(actor)
     wanted = Q(number=number)
+    granted = False
     if scope.paths_for(actor, "matters.view"):
         found = _NUMBERED.rows(number)
         if not found:
             raise NotFound(f"matter {number} not found")
         pk, path = found[0]
-        if scope.covers(actor, "matters.view", path):
-            readable = Matter.objects.all()
+        granted = scope.covers(actor, "matters.view", path)
         wanted = Q(pk=pk)
+    readable: QuerySet[Matter] = Matter.objects.all() if granted else visible(actor)
     matter = (
         readable.select_related("category", "category__parent", "area", "owner")
         .defer(*AREA_OUTLINE)
