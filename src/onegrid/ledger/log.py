@@ -260,7 +260,12 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {checkpoints} (size, root, note, at) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [checkpoint.size, checkpoint.root, checkpoint.note, connection.ops.adapt_datetimefield_value(checkpoint.at)],
+            [
+                checkpoint.size,
+                body.root,
+                checkpoint.note,
+                connection.ops.adapt_datetimefield_value(checkpoint.at),
+            ],
         )
         cursor.execute(
             f"UPDATE {connection.ops.quote_name(Head._meta.db_table)} SET size = %s WHERE id = %s",  # noqa: S608
@@ -299,7 +304,7 @@ def _proof(spots: list[tiles.Spots | list[tiles.Spot]], keys: set[int], tree_siz
     out: list[bytes] = []
     add = out.append
     for spot in spots:
-        if type(spot) is tuple:
+        if isinstance(spot, tuple):
             blob = stored[spot[0]]
             for o in spot[1]:
                 add(blob[o : o + 32])

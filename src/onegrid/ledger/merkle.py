@@ -315,7 +315,9 @@ class CompactRange:
         ``append``, with the pairs of each level hashed in one loop."""
         n = self.size
         end = n + len(leaf_hashes)
-        old = dict(zip([lv for lv in range(n.bit_length() - 1, -1, -1) if n >> lv & 1], self.hashes, strict=True))
+        old = dict(
+            zip([lv for lv in range(n.bit_length() - 1, -1, -1) if n >> lv & 1], self.hashes, strict=True)
+        )
         levels: list[list[bytes]] = []
         current = list(leaf_hashes)
         level = 0

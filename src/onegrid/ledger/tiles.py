@@ -242,7 +242,7 @@ class Cache:
                 missing.append(k)
                 continue
             found[k] = blob
-            try:
+            try:  # noqa: SIM105 (the hot path: a with-block costs more than the lookup)
                 touch(k)
             except KeyError:
                 pass
