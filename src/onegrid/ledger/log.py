@@ -2,9 +2,12 @@
 
 Storage is tiled (``models.Tile``, layout in ``ledger.tiles``): the complete nodes in tiles of 256
 entries per tile level, full tiles written once, the last tile of each level extended by each batch.
-A batch of 1,000 leaves writes about five tile rows; a proof reads the few tiles it needs by key, in
-one query. Appends are serialised by the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on
-SQLite the write lock that ``BEGIN IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
+A batch of 1,000 leaves writes about five tile rows; a proof reads the few tiles it needs by key, from
+the process's tile cache (``tile_cache``) and what that lacks in one query. A batch is hashed a tree
+level at a time (``merkle.CompactRange.extend``) and cut into tiles from those levels (``tiles.cut``);
+the head, the last checkpoint and the new checkpoint are plain statements. Appends are serialised by
+the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on SQLite the write lock that ``BEGIN
+IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
 its checkpoint can be seen: on SQLite the write runs with ``synchronous=FULL`` (the WAL is synced at
 commit), on PostgreSQL with ``synchronous_commit=on``. A log must never sign two inconsistent
 checkpoints, and a lost batch would make it do just that.
@@ -256,6 +259,7 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
         size=border.size, root=body.root, note=signer.sign_note(body.text()), at=at or timezone.now()
     )
     checkpoint._state.adding = False  # written below, in one statement without the ORM's save()
+    checkpoint._state.db = connection.alias
     head.size = border.size
     with connection.cursor() as cursor:
         cursor.execute(
