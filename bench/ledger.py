@@ -618,12 +618,15 @@ def tables(args: argparse.Namespace, sizes: list[int], m: dict[str, Any]) -> lis
             "here (median of 200, SQLite FULL)"
         )
         text += f", so no batch of {size:,} can go beyond {ceiling:,.0f} appends/s on this disk"
+        ours = rate(sq, f"append_full_{size}")
+        if ours:
+            text += f" (ours took {size / ours * 1000:.2f} ms a batch in all)"
         if theirs:
             need = 3 * theirs
             text += f"; 3× pymerkle is {need:,.0f}/s: " + (
-                "within that bound."
+                "within that bound"
                 if need < ceiling
-                else "**beyond it: out of reach here whatever the append does**."
+                else "**beyond it: out of reach here whatever the append does**"
             )
         return text + "."
 
