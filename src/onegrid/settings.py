@@ -100,6 +100,7 @@ if not LEDGER_ORIGIN:
     LEDGER_ORIGIN = "onegrid.localhost/ledger"
 if any(c.isspace() or c == "+" for c in LEDGER_ORIGIN):
     raise ImproperlyConfigured("ONEGRID_LEDGER_ORIGIN must not contain spaces or '+'")
+LEDGER_TILE_CACHE_MB = max(0, int(os.environ.get("ONEGRID_LEDGER_TILE_CACHE_MB", "64")))  # per process
 
 DEBUG = not PRODUCTION and os.environ.get("ONEGRID_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [

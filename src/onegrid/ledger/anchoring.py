@@ -110,7 +110,7 @@ def anchor_batch(limit: int = BATCH) -> int:
         batch = list(qs[:limit])
         if not batch:
             return 0
-        appended = log.append(head, [merkle.leaf_hash(leaf_data(r)) for r in batch])
+        appended = log.append(head, merkle.leaf_hashes([leaf_data(r) for r in batch]))
         bulk.insert(
             AuditAnchor, ("audit_id", "index"), ((r[0], appended.first + i) for i, r in enumerate(batch))
         )

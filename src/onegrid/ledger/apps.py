@@ -8,6 +8,8 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Evidence ledger")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from onegrid.access import catalog
         from onegrid.audit import registry
         from onegrid.kit import sweeps
@@ -26,3 +28,11 @@ class LedgerConfig(AppConfig):
         registry.register(Witness)
         registry.register(Cosignature, digest=["line"])
         sweeps.register("ledger.anchor-audit", 5, anchoring.sweep)
+        # a flush or migration may have emptied or rewritten the tiles: the tile cache starts over
+        post_migrate.connect(_forget_tiles, dispatch_uid="ledger.forget-tiles")
+
+
+def _forget_tiles(**kwargs: object) -> None:
+    from onegrid.ledger import log
+
+    log.tile_cache.clear()

@@ -2,9 +2,12 @@
 
 Storage is tiled (``models.Tile``, layout in ``ledger.tiles``): the complete nodes in tiles of 256
 entries per tile level, full tiles written once, the last tile of each level extended by each batch.
-A batch of 1,000 leaves writes about five tile rows; a proof reads the few tiles it needs by key, in
-one query. Appends are serialised by the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on
-SQLite the write lock that ``BEGIN IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
+A batch of 1,000 leaves writes about five tile rows; a proof reads the few tiles it needs by key, from
+the process's tile cache (``tile_cache``) and what that lacks in one query. A batch is hashed a tree
+level at a time (``merkle.CompactRange.extend``) and cut into tiles from those levels (``tiles.cut``);
+the head, the last checkpoint and the new checkpoint are plain statements. Appends are serialised by
+the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on SQLite the write lock that ``BEGIN
+IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
 its checkpoint can be seen: on SQLite the write runs with ``synchronous=FULL`` (the WAL is synced at
 commit), on PostgreSQL with ``synchronous_commit=on``. A log must never sign two inconsistent
 checkpoints, and a lost batch would make it do just that.
@@ -17,7 +20,8 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from onegrid.ledger import keys, merkle, tiles
@@ -32,8 +36,17 @@ __all__ = [
     "fetch",
     "inclusion_proof",
     "leaf_rows",
+    "tile_cache",
     "writing",
 ]
+
+# Full tiles never change and partial ones only grow, so proofs read tiles through an in-process cache
+# (``tiles.Cache``: by key, served only when long enough for the tree size asked). It is filled only
+# from reads outside a transaction, i.e. from committed tiles; the writer drops everything if it ever
+# writes a tile that does not extend the cached one (the database was reset or restored under this
+# process), and so does a flush (``apps.LedgerConfig``). The checks (``verify``) and the writer's own
+# border read go to the database.
+tile_cache = tiles.Cache(int(getattr(settings, "LEDGER_TILE_CACHE_MB", 64)) << 20)
 
 
 class LogCorrupt(RuntimeError):
@@ -71,15 +84,24 @@ def writing() -> Iterator[Head]:
                 cursor.execute(f"PRAGMA synchronous={previous}")
 
 
+_HEAD_FIELDS = ("id", "size", "audit_seen_max", "audit_seen_running")
+
+
 def lock() -> Head:
     """Take the single-writer lock (inside a transaction) and return the head row."""
     if not connection.in_atomic_block:
         raise RuntimeError("ledger appends run inside a transaction (use log.writing())")
-    head = Head.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        Head.objects.bulk_create([Head(pk=1)], ignore_conflicts=True)
-        head = Head.objects.select_for_update().get(pk=1)
-    return head
+    table = connection.ops.quote_name(Head._meta.db_table)
+    lock_clause = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT {', '.join(_HEAD_FIELDS)} FROM {table} WHERE id = 1{lock_clause}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:
+            Head.objects.bulk_create([Head(pk=1)], ignore_conflicts=True)
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return Head.from_db(connection.alias, list(_HEAD_FIELDS), row)
 
 
 _SELECT: dict[tuple[str, bool, int], str] = {}
@@ -88,39 +110,58 @@ _SELECT: dict[tuple[str, bool, int], str] = {}
 def _tiles(wanted: Collection[int]) -> dict[int, bytes]:
     """The stored tiles of these keys, in one query. Proofs are the hot read, so unless queries are
     being logged or wrapped (DEBUG, tests counting queries) this goes straight to the driver, past
-    Django's cursor wrapper, which otherwise costs as much as the query itself."""
+    Django's cursor wrapper, which otherwise costs as much as the query itself; the connection is
+    looked up once (each attribute of ``django.db.connection`` is a thread-local lookup, ~2 µs)."""
     if not wanted:
         return {}
-    direct = not (connection.queries_logged or connection.execute_wrappers)
-    sql_key = (connection.vendor, direct, len(wanted))
+    db = connections[DEFAULT_DB_ALIAS]
+    direct = not (db.queries_logged or db.execute_wrappers)
+    sql_key = (db.vendor, direct, len(wanted))
     sql = _SELECT.get(sql_key)
     if sql is None:
-        table = connection.ops.quote_name(Tile._meta.db_table)
-        mark = "?" if direct and connection.vendor == "sqlite" else "%s"
+        table = db.ops.quote_name(Tile._meta.db_table)
+        mark = "?" if direct and db.vendor == "sqlite" else "%s"
         sql = f"SELECT key, hashes FROM {table} WHERE key IN ({', '.join([mark] * len(wanted))})"  # noqa: S608
         _SELECT[sql_key] = sql
     if direct:
-        connection.ensure_connection()
-        with connection.wrap_database_errors:
-            cursor = connection.connection.cursor()
+        if db.connection is None:
+            db.ensure_connection()
+        with db.wrap_database_errors:
+            cursor = db.connection.cursor()
             try:
                 cursor.execute(sql, list(wanted))
                 found = cursor.fetchall()
             finally:
                 cursor.close()
     else:
-        with connection.cursor() as wrapped:
+        with db.cursor() as wrapped:
             wrapped.execute(sql, list(wanted))
             found = wrapped.fetchall()
     return {int(k): bytes(blob) for k, blob in found}
 
 
-def fetch(nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """The stored hashes of these complete nodes (absent ones are left out), in one query."""
+def fetch(nodes: Sequence[merkle.Node], *, cached: bool = True) -> dict[merkle.Node, bytes]:
+    """The stored hashes of these complete nodes (absent ones are left out), in at most one query;
+    ``cached=False`` reads every tile from the database (for the checks: a tile changed in the
+    database must not hide behind its cached original)."""
     if not nodes:
         return {}
     where = [tiles.locate(level, index) for level, index in nodes]
-    stored = _tiles({k for k, _ in where})
+    need: dict[int, int] = {}  # per tile, how long it must be to hold the wanted nodes
+    for k, position in where:
+        need[k] = max(need.get(k, 0), merkle.HASH_SIZE * (position + 1))
+    stored: dict[int, bytes] = {}
+    if cached:
+        for k, length in need.items():
+            blob = tile_cache.get(k, length)
+            if blob is not None:
+                stored[k] = blob
+    missing = [k for k in need if k not in stored]
+    if missing:
+        read = _tiles(missing)
+        stored.update(read)
+        if cached:
+            _keep(read)
     found: dict[merkle.Node, bytes] = {}
     for node, (k, position) in zip(nodes, where, strict=True):
         value = tiles.read(stored.get(k, b""), position)
@@ -137,11 +178,10 @@ def size() -> int:
 
 def root(tree_size: int) -> bytes:
     """The root of the first ``tree_size`` leaves, from the stored complete subtrees."""
-    return merkle.fold(_border(tree_size))
-
-
-def _border(tree_size: int) -> list[bytes]:
-    return _border_of(tree_size, _tiles([tiles.locate(*n)[0] for n in merkle.decompose(0, tree_size)]))
+    keys: set[int] = set()
+    spots = tiles.border_spots(0, tree_size, keys)
+    stored = _load(keys, tree_size)
+    return merkle.fold([stored[k][o : o + 32] for k, o in spots])
 
 
 def _border_of(tree_size: int, stored: dict[int, bytes]) -> list[bytes]:
@@ -155,22 +195,27 @@ def _border_of(tree_size: int, stored: dict[int, bytes]) -> list[bytes]:
     return out
 
 
-def _store(touched: dict[int, bytearray], before: dict[int, bytes], tree_size: int) -> None:
-    """Write the tiles a batch touched: new tiles are inserted, the partial tiles it extended are
-    replaced by their longer selves (which the database checks)."""
+def _store(parts: dict[int, bytes], before: dict[int, bytes], tree_size: int) -> None:
+    """Write what a batch adds to each tile (``tiles.cut``): new tiles are inserted, the partial tiles
+    it extended are replaced by their longer selves (which the database checks)."""
     table = connection.ops.quote_name(Tile._meta.db_table)
     new, grown = [], []
-    for k, blob in touched.items():
-        if k in before and len(blob) == len(before[k]):
-            continue  # a partial tile this batch did not reach (it grows once per 256 entries below it)
+    reset = False
+    for k, part in parts.items():
+        old = before.get(k)
+        blob = part if old is None else old + part
         level, index = tiles.split_key(k)
         width = tiles.width_at(tree_size, level, index)
         if len(blob) != tiles.size_of(width):
             raise LogCorrupt(f"tile {level}/{index} would hold {len(blob)} bytes for {width} entries")
-        if k in before:
-            grown.append((width, bytes(blob), k, len(before[k])))
+        if old is None:
+            new.append((k, width, blob))
         else:
-            new.append((k, width, bytes(blob)))
+            grown.append((width, blob, k, len(old)))
+        kept = tile_cache.peek(k)
+        reset = reset or (kept is not None and not blob.startswith(kept))
+    if reset:  # the database was reset or restored under this process: what it cached is of another tree
+        tile_cache.clear()
     with connection.cursor() as cursor:
         if new:
             cursor.executemany(f"INSERT INTO {table} (key, width, hashes) VALUES (%s, %s, %s)", new)  # noqa: S608
@@ -188,10 +233,13 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
     from ``writing()``. Refuses (LogCorrupt) if the stored border disagrees with the last checkpoint."""
     if not leaf_hashes:
         raise ValueError("a batch has at least one leaf")
-    if any(len(h) != merkle.HASH_SIZE for h in leaf_hashes):
+    if set(map(len, leaf_hashes)) != {merkle.HASH_SIZE}:
         raise ValueError("leaf hashes are 32 bytes")
     n = head.size
-    latest = Checkpoint.objects.order_by("-size").values_list("size", "root").first()
+    checkpoints = connection.ops.quote_name(Checkpoint._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT size, root FROM {checkpoints} ORDER BY size DESC LIMIT 1")  # noqa: S608
+        latest = cursor.fetchone()
     latest_size, latest_root = (int(latest[0]), bytes(latest[1])) if latest else (0, merkle.EMPTY_ROOT)
     if latest_size != n:
         raise LogCorrupt(f"the head says {n} leaves, the last checkpoint {latest_size}")
@@ -204,45 +252,95 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
     border = merkle.CompactRange(n, _border_of(n, partial))
     if border.root() != latest_root:
         raise LogCorrupt(f"the stored tree no longer matches checkpoint {n}; run `onegrid ledger check`")
-    writer = tiles.Writer(partial)
-    writer.add(border.append(leaf_hashes))
-    _store(writer.tiles, partial, border.size)
+    _store(tiles.cut(border.extend(leaf_hashes), n, border.size), partial, border.size)
     signer = keys.signer()
     body = CheckpointBody(signer.name, border.size, border.root())
     checkpoint = Checkpoint(
         size=border.size, root=body.root, note=signer.sign_note(body.text()), at=at or timezone.now()
     )
-    checkpoint.save(force_insert=True)
+    checkpoint._state.adding = False  # written below, in one statement without the ORM's save()
+    checkpoint._state.db = connection.alias
     head.size = border.size
-    head.save(update_fields=["size"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {checkpoints} (size, root, note, at) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            [
+                checkpoint.size,
+                body.root,
+                checkpoint.note,
+                connection.ops.adapt_datetimefield_value(checkpoint.at),
+            ],
+        )
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(Head._meta.db_table)} SET size = %s WHERE id = %s",  # noqa: S608
+            [head.size, head.pk],
+        )
     return Appended(n, checkpoint)
 
 
-def _resolve(plan: merkle.Plan) -> list[bytes]:
-    """The hashes of a proof plan: one query for the tiles it names, then slices and right-border folds."""
-    locate = tiles.locate
-    located = [[locate(level, index) for level, index in nodes] for nodes in plan]
-    stored = _tiles({k for nodes in located for k, _ in nodes})
-    out = []
-    for nodes in located:
-        hashes = []
-        for k, position in nodes:
-            value = stored.get(k, b"")[32 * position : 32 * position + 32]
-            if len(value) != merkle.HASH_SIZE:
-                raise LogCorrupt(f"the stored tree lacks a complete node of tile {tiles.split_key(k)}")
-            hashes.append(value)
-        out.append(hashes[0] if len(hashes) == 1 else merkle.fold(hashes))
+def _keep(read: dict[int, bytes]) -> None:
+    """Cache tiles just read, if they are committed (read outside a transaction: a tile read inside one
+    may be the writer's own, which a rollback would take back)."""
+    if tile_cache.max_bytes and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        for k, blob in read.items():
+            tile_cache.put(k, blob)
+
+
+def _load(keys: Collection[int], tree_size: int) -> dict[int, bytes]:
+    """The tiles of these keys, each at least as long as it is in the tree of ``tree_size`` leaves:
+    from the cache, and what it lacks in one query. LogCorrupt if the database lacks one."""
+    out, missing = tile_cache.lookup(keys, tree_size)
+    if missing:
+        read = _tiles(missing)
+        for k in missing:
+            if len(read.get(k, b"")) < tiles.length_at(tree_size, k):
+                raise LogCorrupt(
+                    f"the stored tree lacks hashes of tile {tiles.split_key(k)} of the tree of size {tree_size}"
+                )
+        out.update(read)
+        _keep(read)
+    return out
+
+
+def _proof(spots: list[tiles.Spots | list[tiles.Spot]], keys: set[int], tree_size: int) -> list[bytes]:
+    """Slice the proof hashes out of the tiles (folding the right border's subtrees where it asks)."""
+    stored = _load(keys, tree_size)
+    out: list[bytes] = []
+    add = out.append
+    for spot in spots:
+        if isinstance(spot, tuple):
+            blob = stored[spot[0]]
+            for o in spot[1]:
+                add(blob[o : o + 32])
+        else:
+            add(merkle.fold([stored[k][o : o + 32] for k, o in spot]))
     return out
 
 
 def inclusion_proof(index: int, tree_size: int) -> list[bytes]:
     """PATH(index, D[0:tree_size]) from the stored tree (the caller checked tree_size is stored)."""
-    return _resolve(merkle.inclusion_plan(index, tree_size))
+    if not 0 <= index < tree_size:
+        raise merkle.ProofError(f"index {index} is not below the tree size {tree_size}")
+    keys: set[int] = set()
+    return _proof(tiles.path_spots(index, 0, tree_size, keys), keys, tree_size)
 
 
 def consistency_proof(size1: int, size2: int) -> list[bytes]:
-    """PROOF(size1, D[0:size2]) from the stored tree."""
-    return _resolve(merkle.consistency_plan(size1, size2))
+    """PROOF(size1, D[0:size2]) from the stored tree (``merkle.consistency_plan``'s walk)."""
+    if size1 <= 0:
+        raise merkle.ProofError("consistency proof from an empty tree is meaningless (size1 must be > 0)")
+    if size2 < size1:
+        raise merkle.ProofError(f"size2 ({size2}) is smaller than size1 ({size1})")
+    if size1 == size2:
+        return []
+    level = (size1 & -size1).bit_length() - 1
+    index = (size1 - 1) >> level
+    keys: set[int] = set()
+    spots = tiles.path_spots(index, level, size2, keys)
+    if index:  # size1 is not a power of two: its own subtree root is not the old root, so send it
+        ((k, o),) = tiles.border_spots(index << level, (index + 1) << level, keys)
+        spots.insert(0, (k, (o,)))
+    return _proof(spots, keys, size2)
 
 
 def leaf_hash(index: int) -> bytes | None:

@@ -33,7 +33,9 @@ __all__ = [
     "fold",
     "inclusion_plan",
     "leaf_hash",
+    "leaf_hashes",
     "node_hash",
+    "pair_hashes",
     "resolve_with",
     "root_from_inclusion_proof",
     "verify_consistency",
@@ -44,6 +46,8 @@ HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 MAX_SIZE = 2**64 - 1
 _sha256 = hashlib.sha256
+_LEAF = hashlib.sha256(b"\x00")  # pre-seeded with the domain byte: copy() it, then update() with the rest
+_NODE = hashlib.sha256(b"\x01")
 
 Node = tuple[int, int]  # (level, index) of a complete subtree
 Plan = list[list[Node]]  # per proof hash: the complete subtrees whose right fold it is
@@ -56,6 +60,32 @@ class ProofError(ValueError):
 def leaf_hash(data: bytes) -> bytes:
     """``SHA-256(0x00 ‖ data)`` (RFC 9162 §2.1.1)."""
     return _sha256(b"\x00" + data).digest()
+
+
+def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
+    """``leaf_hash`` of each entry, for a batch: a copy of a hasher already holding the 0x00 byte per
+    entry, instead of a new hasher and a concatenated copy of the entry."""
+    out: list[bytes] = []
+    add = out.append
+    seeded = _LEAF.copy
+    for data in entries:
+        h = seeded()
+        h.update(data)
+        add(h.digest())
+    return out
+
+
+def pair_hashes(joined: bytes | memoryview, count: int) -> list[bytes]:
+    """``node_hash`` of the first ``count`` consecutive pairs of the 32-byte hashes in ``joined``."""
+    out: list[bytes] = []
+    add = out.append
+    seeded = _NODE.copy
+    view = memoryview(joined)
+    for i in range(0, 64 * count, 64):
+        h = seeded()
+        h.update(view[i : i + 64])
+        add(h.digest())
+    return out
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -278,6 +308,34 @@ class CompactRange:
             n += 1
         self.size = n
         return out
+
+    def extend(self, leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+        """Add leaves (already hashed) a level at a time; returns the new complete nodes of each level,
+        ``levels[L]`` holding nodes ``size >> L`` onwards (``size`` as before the call). The same tree as
+        ``append``, with the pairs of each level hashed in one loop."""
+        n = self.size
+        end = n + len(leaf_hashes)
+        old = dict(
+            zip([lv for lv in range(n.bit_length() - 1, -1, -1) if n >> lv & 1], self.hashes, strict=True)
+        )
+        levels: list[list[bytes]] = []
+        current = list(leaf_hashes)
+        level = 0
+        while current:
+            levels.append(current)
+            left = old.get(level) if n >> level & 1 else None
+            row = [left, *current] if left is not None else current
+            current = pair_hashes(b"".join(row), len(row) >> 1)
+            level += 1
+        border = []
+        for lv in range(end.bit_length() - 1, -1, -1):
+            if end >> lv & 1:
+                index = (end >> lv) - 1
+                first = n >> lv
+                border.append(levels[lv][index - first] if index >= first else old[lv])
+        self.size = end
+        self.hashes = border
+        return levels
 
     def root(self) -> bytes:
         return fold(self.hashes)

@@ -80,7 +80,7 @@ def deposit(*, actor: Any, area_path: str, items: Sequence[DepositInput]) -> lis
             ).data()
             for item in items
         ]
-        appended = log.append(head, [merkle.leaf_hash(d) for d in datas], at=now)
+        appended = log.append(head, merkle.leaf_hashes(datas), at=now)
         is_user = label != "system" and getattr(actor, "pk", None) is not None
         rows = [
             Deposit(

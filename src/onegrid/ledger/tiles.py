@@ -17,6 +17,9 @@ check that a partial tile is only ever extended. The tlog-tiles tile is ``bottom
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 
 from onegrid.ledger.merkle import HASH_SIZE, Node, completes
@@ -24,16 +27,23 @@ from onegrid.ledger.merkle import HASH_SIZE, Node, completes
 __all__ = [
     "HEIGHT",
     "WIDTH",
+    "Cache",
+    "Spot",
+    "Spots",
     "TileError",
     "Writer",
+    "border_spots",
     "bottom",
+    "cut",
     "entries",
     "key",
     "leaf_rows",
+    "length_at",
     "locate",
     "nodes_in",
     "offset",
     "partial_tiles",
+    "path_spots",
     "read",
     "size_of",
     "split_key",
@@ -43,6 +53,7 @@ __all__ = [
 HEIGHT = 8
 WIDTH = 1 << HEIGHT  # entries in a full tile
 _LEVEL_SHIFT = 56  # key = tile level << 56 | tile index (a tile index stays below 2^56 in a 64-bit tree)
+_INDEX_BITS = (1 << _LEVEL_SHIFT) - 1
 
 
 class TileError(ValueError):
@@ -74,11 +85,26 @@ def offset(entry: int) -> int:
 
 
 _OFFSET = [offset(j) for j in range(WIDTH + 1)]
+# _SPOT[r][j]: the byte offset in its tile of the node at in-tile level r, in-tile index j (its last entry
+# is ((j + 1) << r) - 1 and it sits r hashes after that entry); _INDEX_MASK[r] keeps j of a node index.
+_SPOT = [[HASH_SIZE * (_OFFSET[((j + 1) << r) - 1] + r) for j in range(WIDTH >> r)] for r in range(HEIGHT)]
+_INDEX_MASK = [(WIDTH >> r) - 1 for r in range(HEIGHT)]
+# _SIBLINGS[e]: the byte offsets of the 8 siblings on the path of entry e up through a full tile, bottom up
+_SIBLINGS = [tuple(_SPOT[r][(e >> r) ^ 1] for r in range(HEIGHT)) for e in range(WIDTH)]
+_FULL = HASH_SIZE * _OFFSET[WIDTH]  # bytes of a full tile
+# _ORDER[p]: the node stored at position p of a full tile, as (in-tile level r, in-tile index j)
+_ORDER = [(r, j >> r) for j in range(WIDTH) for r in range(min(completes(j), HEIGHT - 1) + 1)]
 
 
 def size_of(width: int) -> int:
     """The length in bytes of a tile of ``width`` entries."""
     return HASH_SIZE * offset(width)
+
+
+def length_at(tree_size: int, tile_key: int) -> int:
+    """How many bytes of tile ``tile_key`` the tree of ``tree_size`` leaves has stored (0 if none)."""
+    entries = (tree_size >> (HEIGHT * (tile_key >> _LEVEL_SHIFT))) - ((tile_key & _INDEX_BITS) << HEIGHT)
+    return HASH_SIZE * _OFFSET[WIDTH if entries > WIDTH else entries if entries > 0 else 0]
 
 
 def locate(level: int, index: int) -> tuple[int, int]:
@@ -116,9 +142,174 @@ def partial_tiles(tree_size: int) -> list[tuple[int, int, int]]:
     return out
 
 
+Spot = tuple[int, int]  # a complete node's tile key and the byte offset of its hash in that tile
+Spots = tuple[int, tuple[int, ...]]  # consecutive proof hashes from one tile: its key and their offsets
+
+
+def border_spots(start: int, end: int, keys: set[int]) -> list[Spot]:
+    """Where the maximal complete subtrees covering leaves ``[start, end)`` are stored, left to right
+    (``merkle.decompose`` for a right border: ``start`` a multiple of a power of two ≥ ``end − start``);
+    their tiles' keys are added to ``keys``."""
+    out = []
+    while start < end:
+        level = (end - start).bit_length() - 1
+        index = start >> level
+        r = level & 7
+        k = (level >> 3) << _LEVEL_SHIFT | index >> (HEIGHT - r)
+        keys.add(k)
+        out.append((k, _SPOT[r][index & _INDEX_MASK[r]]))
+        start += 1 << level
+    return out
+
+
+def path_spots(index: int, level: int, size: int, keys: set[int]) -> list[Spots | list[Spot]]:
+    """Where the hashes of the path from node ``(level, index)`` up to the root of the tree of ``size``
+    leaves are stored (RFC 9162's PATH; ``merkle.inclusion_plan`` is the ``level`` 0 case), in proof
+    order: runs of complete siblings in one tile, and for the one sibling on the right border (if any)
+    the spots of the complete subtrees it is the fold of. The tiles' keys are added to ``keys``.
+
+    The walk of ``merkle._path`` without building nodes, and a whole tile level at a time where the
+    path crosses a full tile from its bottom (its 8 siblings are then a precomputed row of offsets): a
+    proof at 10 M leaves is two such steps and 8 single levels in the partial tile on top."""
+    out: list[Spots | list[Spot]] = []
+    add = out.append
+    last = (size - 1) >> level
+    while last:
+        if not level & 7 and ((index >> HEIGHT) + 1) << (level + HEIGHT) <= size:
+            k = (level >> 3) << _LEVEL_SHIFT | index >> HEIGHT
+            keys.add(k)
+            add((k, _SIBLINGS[index & (WIDTH - 1)]))
+            index >>= HEIGHT
+            last >>= HEIGHT
+            level += HEIGHT
+            continue
+        sibling = index ^ 1
+        if sibling < last or (sibling == last and (sibling + 1) << level <= size):
+            r = level & 7
+            k = (level >> 3) << _LEVEL_SHIFT | sibling >> (HEIGHT - r)
+            keys.add(k)
+            add((k, (_SPOT[r][sibling & _INDEX_MASK[r]],)))
+        elif sibling == last:
+            add(border_spots(sibling << level, size, keys))
+        index >>= 1
+        last >>= 1
+        level += 1
+    return out
+
+
+class Cache:
+    """A bounded, thread-safe LRU of stored tiles by key, for proofs. A full tile never changes, and a
+    partial one only ever grows into a longer tile that starts with it (the database enforces both),
+    so a cached tile — of whatever width — answers for every node within its length. ``get`` serves a
+    tile only if it is at least as long as the caller needs (the width the tile has at the tree size
+    being proved): a partial tile cached before the log grew is read again once a proof needs its new
+    part. ``max_bytes`` 0 turns the cache off."""
+
+    __slots__ = ("_lock", "_tiles", "max_bytes", "size")
+
+    def __init__(self, max_bytes: int) -> None:
+        self._tiles: OrderedDict[int, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes of hashes held
+
+    def __len__(self) -> int:
+        return len(self._tiles)
+
+    def __contains__(self, tile_key: int) -> bool:
+        return tile_key in self._tiles
+
+    def get(self, tile_key: int, length: int) -> bytes | None:
+        """The cached tile if it holds at least ``length`` bytes (marking it recently used)."""
+        blob = self._tiles.get(tile_key)
+        if blob is None or len(blob) < length:
+            return None
+        with contextlib.suppress(KeyError):  # evicted meanwhile: still a good answer
+            self._tiles.move_to_end(tile_key)
+        return blob
+
+    def lookup(self, keys: Iterable[int], tree_size: int) -> tuple[dict[int, bytes], list[int]]:
+        """The cached tiles long enough for the tree of ``tree_size`` leaves, and the keys missing.
+        The proofs' one call per proof; lock-free (``OrderedDict``'s lookups and ``move_to_end`` are
+        each one step under the GIL; a tile evicted meanwhile is still a good answer)."""
+        tiles = self._tiles
+        get, touch = tiles.get, tiles.move_to_end
+        found: dict[int, bytes] = {}
+        missing: list[int] = []
+        for k in keys:
+            blob = get(k)
+            if blob is None or (len(blob) != _FULL and len(blob) < length_at(tree_size, k)):
+                missing.append(k)
+                continue
+            found[k] = blob
+            try:  # noqa: SIM105 (the hot path: a with-block costs more than the lookup)
+                touch(k)
+            except KeyError:
+                pass
+        return found, missing
+
+    def peek(self, tile_key: int) -> bytes | None:
+        return self._tiles.get(tile_key)
+
+    def put(self, tile_key: int, blob: bytes) -> None:
+        """Keep ``blob`` (a tile as stored) unless a longer version is kept already; evict the least
+        recently used tiles beyond ``max_bytes``."""
+        if len(blob) > self.max_bytes:
+            return
+        with self._lock:
+            tiles = self._tiles
+            old = tiles.get(tile_key)
+            if old is not None:
+                if len(old) >= len(blob):
+                    return
+                self.size -= len(old)
+            tiles[tile_key] = blob
+            tiles.move_to_end(tile_key)
+            self.size += len(blob)
+            while self.size > self.max_bytes:
+                _, evicted = tiles.popitem(last=False)
+                self.size -= len(evicted)
+
+    def resize(self, max_bytes: int) -> None:
+        with self._lock:
+            self.max_bytes = max_bytes
+            while self.size > max_bytes:
+                _, evicted = self._tiles.popitem(last=False)
+                self.size -= len(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+            self.size = 0
+
+
 def bottom(blob: bytes, width: int) -> bytes:
     """The tile's entries alone, concatenated: the tlog-tiles tile of that width."""
     return b"".join(blob[HASH_SIZE * offset(j) : HASH_SIZE * (offset(j) + 1)] for j in range(width))
+
+
+def cut(levels: list[list[bytes]], before: int, after: int) -> dict[int, bytes]:
+    """What growing the tree from ``before`` to ``after`` leaves adds to each tile: per tile key, the
+    bytes to append to it (a tile new to the tree gets all of its bytes). ``levels`` are the new
+    complete nodes per tree level (``merkle.CompactRange.extend``: ``levels[L]`` from node ``before
+    >> L``). The layout of ``Writer``, without a row per leaf: each tile's new positions are looked up
+    in the order table of a full tile and joined once."""
+    out: dict[int, bytes] = {}
+    empty: list[bytes] = []
+    level = 0
+    while HEIGHT * level < len(levels):
+        base = HEIGHT * level
+        lists = [levels[base + r] if base + r < len(levels) else empty for r in range(HEIGHT)]
+        first, last = before >> base, after >> base  # entries of this tile level: [first, last) are new
+        for index in range(first >> HEIGHT, ((last - 1) >> HEIGHT) + 1):
+            a = max(0, min(WIDTH, first - (index << HEIGHT)))
+            b = min(WIDTH, last - (index << HEIGHT))
+            shift = [(index << (HEIGHT - r)) - (before >> (base + r)) for r in range(HEIGHT)]
+            out[level << _LEVEL_SHIFT | index] = b"".join(
+                [lists[r][j + shift[r]] for r, j in _ORDER[_OFFSET[a] : _OFFSET[b]]]
+            )
+        level += 1
+    return out
 
 
 class Writer:

@@ -192,7 +192,7 @@ def check_audit(*, skew: dt.timedelta = dt.timedelta(seconds=60)) -> AuditReport
     last_index = -1
     for chunk in _anchors():
         rows = {int(r[0]): r for r in anchoring.rows(id__in=[a for a, _ in chunk])}
-        stored = log.fetch([(0, i) for _, i in chunk])
+        stored = log.fetch([(0, i) for _, i in chunk], cached=False)
         for audit_id, index in chunk:
             report.anchored += 1
             if index <= last_index:
