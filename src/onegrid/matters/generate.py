@@ -237,7 +237,8 @@ def generate(
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         if defer_indexes if defer_indexes is not None else count >= 1_000_000:
             deferred = _drop_indexes()
-        stage = _Stage()
+        since = min(first_day.replace(day=1), rollup.monday(first_day))
+        stage = _Stage(direct=not Tally.objects.filter(day__gte=since).exists())
         i0 = 0
         while i0 < days:
             # consecutive days holding about ``chunk`` matters
@@ -343,10 +344,11 @@ def _restore_indexes(definitions: list[str]) -> None:
             cursor.execute(sql)
 
 
-# How a column of a load is given: integers; integers with 0 for NULL; str (object arrays; COPY-safe
-# text: no tab, newline or backslash); epoch seconds with NaN for NULL; booleans; -1/0/1 for
-# NULL/false/true; one value for every row.
-INT, INT0, TEXT, STAMP, BOOL, FLAG, CONST = range(7)
+# How a column of a load is given: integers; integers with 0 for NULL; str made here (object arrays
+# of text without tab, newline, carriage return or backslash); (list of str, indexes into it) for
+# text from the database; epoch seconds with NaN for NULL; booleans; -1/0/1 for NULL/false/true; one
+# value for every row; a matrix of non-negative integers (one column each).
+INT, INT0, TEXT, LOOKUP, STAMP, BOOL, FLAG, CONST, COUNTS = range(9)
 NULL = "\\N"  # NULL in PostgreSQL's COPY text format
 PIECE = 50_000  # rows per COPY write or executemany
 
@@ -385,10 +387,30 @@ def _as_copy_text(col: Column, n: int) -> list[str]:
         return np.where(data, "t", "f").tolist()  # type: ignore[no-any-return]
     if kind == FLAG:
         return np.array([NULL, "f", "t"], dtype=object)[data.astype(np.int64) + 1].tolist()  # type: ignore[no-any-return]
-    text: Any = data.astype(str)
+    if kind == LOOKUP:
+        table, index = data
+        return np.array([_escape(t) for t in table], dtype=object)[index].tolist()  # type: ignore[no-any-return]
+    if kind == COUNTS:
+        return list(map("\t".join, _numerals(int(data.max(initial=0)))[data].tolist()))
+    return data.tolist()  # type: ignore[no-any-return]
+
+
+def _escape(text: str) -> str:
+    """``text`` as a field of COPY's text format."""
     for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-        text = np.strings.replace(text, char, escaped)
-    return text.tolist()  # type: ignore[no-any-return]
+        text = text.replace(char, escaped)
+    return text
+
+
+_NUMERALS: list[np.ndarray[Any, Any]] = [np.array(["0"], dtype=object)]
+
+
+def _numerals(upto: int) -> np.ndarray[Any, Any]:
+    """ "0", "1", … as an object array reaching at least ``upto`` (indexing it formats many counts at
+    C speed)."""
+    if len(_NUMERALS[0]) <= upto:
+        _NUMERALS[0] = np.array([str(i) for i in range(max(upto + 1, 2 * len(_NUMERALS[0])))], dtype=object)
+    return _NUMERALS[0]
 
 
 def _as_values(col: Column, n: int) -> list[Any]:
@@ -403,6 +425,9 @@ def _as_values(col: Column, n: int) -> list[Any]:
         return out.tolist()  # type: ignore[no-any-return]
     if kind == FLAG:
         return np.array([None, False, True], dtype=object)[data.astype(np.int64) + 1].tolist()  # type: ignore[no-any-return]
+    if kind == LOOKUP:
+        table, index = data
+        return np.array(table, dtype=object)[index].tolist()  # type: ignore[no-any-return]
     return data.tolist()  # type: ignore[no-any-return]
 
 
@@ -427,13 +452,23 @@ def _write(table: str, names: list[str], columns: list[Column], n: int) -> None:
     try:
         for i in range(0, n, PIECE):
             j = min(n, i + PIECE)
-            cursor.executemany(sql, zip(*[_as_values(_slice(c, i, j), j - i) for c in columns], strict=True))
+            values: list[list[Any]] = []
+            for c in columns:
+                if c.kind == COUNTS:
+                    values += c.data[i:j].T.tolist()
+                else:
+                    values.append(_as_values(_slice(c, i, j), j - i))
+            cursor.executemany(sql, zip(*values, strict=True))
     finally:
         cursor.close()
 
 
 def _slice(col: Column, i: int, j: int) -> Column:
-    return col if col.kind == CONST else Column(col.kind, col.data[i:j])
+    if col.kind == CONST:
+        return col
+    if col.kind == LOOKUP:
+        return Column(LOOKUP, (col.data[0], col.data[1][i:j]))
+    return Column(col.kind, col.data[i:j])
 
 
 def _load(model: type[Any], fields: list[str], columns: list[Column], n: int) -> None:
@@ -442,13 +477,17 @@ def _load(model: type[Any], fields: list[str], columns: list[Column], n: int) ->
 
 
 class _Stage:
-    """The rollup rows of a load, staged in a temporary table chunk by chunk and added to the rollup
-    in one statement at the end: rows of the same key from different chunks (a month's, a week's)
-    are summed there, and rows the rollup already has get the load's measures added."""
+    """The rollup rows of a load. Rows that may meet rows of the same key — from another chunk (a
+    month's or a week's rows), or already in the rollup — are staged in a temporary table chunk by chunk
+    and added to the rollup in one statement at the end, summed by key. ``direct``: the rollup has no
+    row from the load's first month or week on, so the daily rows (each chunk holds whole days) are
+    written straight into it."""
 
     TABLE = "matters_tally_load"
 
-    def __init__(self) -> None:
+    def __init__(self, *, direct: bool) -> None:
+        self.direct = direct
+        self.written = 0
         q = connection.ops.quote_name
         self.names = [*rollup.KEY, *rollup.COLUMNS]
         kinds = ["date", "integer", "varchar(255)", "varchar(255)", "varchar(10)", "varchar(64)"]
@@ -472,16 +511,19 @@ class _Stage:
                 Column(TEXT, blk.parent),
                 Column(CONST, blk.dim),
                 Column(TEXT, blk.value),
-                *[Column(INT, blk.sums[:, i]) for i in range(blk.sums.shape[1])],
-                *[Column(INT, blk.hist[:, i]) for i in range(blk.hist.shape[1])],
+                Column(COUNTS, np.concatenate([blk.sums, blk.hist], axis=1)),
             ]
-            _write(self.TABLE, self.names, columns, k)
+            if self.direct and blk.dim in rollup.DIMS:
+                _write(Tally._meta.db_table, self.names, columns, k)
+                self.written += k
+            else:
+                _write(self.TABLE, self.names, columns, k)
             self.rows += k
         return self.rows - before
 
     def merge(self) -> int:
         """Add the staged rows to the rollup (summed by key, in the key's order); returns the number of
-        keys."""
+        rollup rows the load wrote or added to."""
         q = connection.ops.quote_name
         table, stage = q(Tally._meta.db_table), q(self.TABLE)
         key = ", ".join(q(c) for c in ("dim", "area_path", "day", "value"))
@@ -496,7 +538,7 @@ class _Stage:
             )
             merged = cursor.rowcount
             cursor.execute(f"DROP TABLE {stage}")
-        return int(merged)
+        return self.written + int(merged)
 
 
 def _chunk(
@@ -595,23 +637,20 @@ def _chunk(
     )
 
     cat_pk = np.array([c.pk for c in categories], dtype=np.int64)[cat]
-    titles = np.array([c.name for c in categories], dtype=object)[cat]
-    priorities = np.array([c.default_priority for c in categories], dtype=object)[cat]
-    path_arr = np.array(paths, dtype=object)[area]
     area_pk = np.array(area_ids, dtype=np.int64)[area]
     numbers = np.strings.add(prefix, np.strings.zfill(ids.astype(str), 12)).astype(object)
     columns: list[Column] = [
         Column(INT, ids),
         Column(TEXT, numbers),
-        Column(TEXT, np.array(rollup.CHANNELS, dtype=object)[chan]),
+        Column(LOOKUP, (rollup.CHANNELS, chan)),
         Column(INT, cat_pk),
-        Column(TEXT, titles),
+        Column(LOOKUP, ([c.name for c in categories], cat)),
         Column(CONST, ""),
-        Column(TEXT, np.array(rollup.STATUSES, dtype=object)[status]),
-        Column(TEXT, priorities),
+        Column(LOOKUP, (rollup.STATUSES, status)),
+        Column(LOOKUP, ([str(c.default_priority) for c in categories], cat)),
         Column(CONST, "[]"),
         Column(INT, area_pk),
-        Column(TEXT, path_arr),
+        Column(LOOKUP, (paths, area)),
         *[Column(CONST, "")] * 6,  # address, reporter name, phone (+ index), e-mail (+ index)
         Column(CONST, "{}"),
         Column(CONST, False),
