@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from tests.factories import Net
 from tests.matters.conftest import Desk
@@ -200,9 +201,41 @@ def test_the_median_is_read_from_the_histogram_within_its_bucket(desk: Desk) -> 
 
 
 def test_a_load_with_deferred_indexes_builds_them_again(desk: Desk) -> None:
+    def constraints() -> dict[str, Any]:
+        with connection.cursor() as cursor:
+            return {
+                table: connection.introspection.get_constraints(cursor, table)
+                for table in ("matters_matter", "matters_tally", "matters_rating", "matters_followupcall")
+            }
+
+    before = constraints()
     made = generate.generate(count=300, seed=12, days=20, defer_indexes=True)
     assert made.matters == Matter.objects.count() == 300
+    assert constraints() == before  # indexes and foreign keys are all back
+    kept = _rows()
     assert rollup.rebuild() == 300
+    assert _rows() == kept
+
+
+def test_a_second_load_over_the_same_period_adds_to_the_rollup(desk: Desk) -> None:
+    first = generate.generate(count=200, seed=1, days=20, chunk=60)
+    second = generate.generate(count=150, seed=2, days=30, chunk=45)  # staged and merged: rows exist
+    assert Matter.objects.count() == first.matters + second.matters == 350
+    assert len(set(Matter.objects.values_list("number", flat=True))) == 350
+    kept = _rows()
+    assert rollup.rebuild() == 350
+    assert _rows() == kept
+    assert second.tally_rows > 0
+
+
+def test_generated_text_keeps_tabs_newlines_and_backslashes(desk: Desk) -> None:
+    odd = Category.objects.filter(parent__isnull=False, is_active=True).order_by("pk").first()
+    assert odd is not None
+    odd.name = "tab\there\\back\\slash\nnew line"
+    odd.save()
+    Category.objects.filter(parent__isnull=False).exclude(pk=odd.pk).update(is_active=False)
+    generate.generate(count=30, seed=4, days=5)
+    assert set(Matter.objects.values_list("title", flat=True)) == {odd.name}
 
 
 def test_generated_matters_have_realistic_mixes(desk: Desk) -> None:
