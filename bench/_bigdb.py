@@ -62,6 +62,19 @@ def build_facts(engine: str, count: int, seed: int) -> dict[str, float]:
     return json.loads(marker.read_text()) if marker.exists() else {}
 
 
+def describe_build(engine: str, count: int, seed: int) -> str:
+    """The cached database's build, for a benchmark's notes."""
+    f = build_facts(engine, count, seed)
+    if not f:
+        return "Build: not recorded."
+    rate = f" ({f['matters_per_s']:,} matters/s)" if "matters_per_s" in f else ""
+    disk = f", {f['disk_gb']} GB on disk after the build" if "disk_gb" in f else ""
+    return (
+        f"Build (cached under var/bench/): net {f.get('net_s', '?')} s, "
+        f"matters + rollup {f.get('matters_s', '?')} s{rate}{disk}."
+    )
+
+
 def postgres_available() -> bool:
     return (PG_BIN / "initdb").exists()
 

@@ -20,7 +20,7 @@ Contract of :func:`generate`:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,6 +237,13 @@ def generate(
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         if defer_indexes if defer_indexes is not None else count >= 1_000_000:
             deferred = _drop_indexes()
+        texts = {
+            "channel": Texts(rollup.CHANNELS),
+            "status": Texts(rollup.STATUSES),
+            "title": Texts([c.name for c in categories]),
+            "priority": Texts([str(c.default_priority) for c in categories]),
+            "path": Texts(paths),
+        }
         since = min(first_day.replace(day=1), rollup.monday(first_day))
         stage = _Stage(direct=not Tally.objects.filter(day__gte=since).exists())
         i0 = 0
@@ -265,6 +272,7 @@ def generate(
                     channel_p=channel_p,
                     channel_index=channel_index,
                     owners=(owner_table, owner_level_table, county_org, county_level),
+                    texts=texts,
                     stage=stage,
                 )
                 for k, v in made.items():
@@ -359,6 +367,14 @@ class Column:
     data: Any
 
 
+class Texts:
+    """Text values a LOOKUP column indexes: as they are, and as COPY fields (escaped once per load)."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = np.array(list(values), dtype=object)
+        self.copy_text = np.array([_escape(v) for v in values], dtype=object)
+
+
 def _stamp_text(seconds: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Epoch seconds as the database's datetime text (UTC, microseconds), vectorised; NaN gives ""."""
     missing = np.isnan(seconds)
@@ -389,7 +405,7 @@ def _as_copy_text(col: Column, n: int) -> list[str]:
         return np.array([NULL, "f", "t"], dtype=object)[data.astype(np.int64) + 1].tolist()  # type: ignore[no-any-return]
     if kind == LOOKUP:
         table, index = data
-        return np.array([_escape(t) for t in table], dtype=object)[index].tolist()  # type: ignore[no-any-return]
+        return table.copy_text[index].tolist()  # type: ignore[no-any-return]
     if kind == COUNTS:
         return list(map("\t".join, _numerals(int(data.max(initial=0)))[data].tolist()))
     return data.tolist()  # type: ignore[no-any-return]
@@ -427,7 +443,7 @@ def _as_values(col: Column, n: int) -> list[Any]:
         return np.array([None, False, True], dtype=object)[data.astype(np.int64) + 1].tolist()  # type: ignore[no-any-return]
     if kind == LOOKUP:
         table, index = data
-        return np.array(table, dtype=object)[index].tolist()  # type: ignore[no-any-return]
+        return table.values[index].tolist()  # type: ignore[no-any-return]
     return data.tolist()  # type: ignore[no-any-return]
 
 
@@ -560,6 +576,7 @@ def _chunk(
     channel_p: np.ndarray[Any, Any],
     channel_index: np.ndarray[Any, Any],
     owners: tuple[Any, Any, Any, Any],
+    texts: dict[str, Texts],
     stage: _Stage,
 ) -> dict[str, int]:
     owner_table, owner_level_table, county_org, county_level = owners
@@ -642,15 +659,15 @@ def _chunk(
     columns: list[Column] = [
         Column(INT, ids),
         Column(TEXT, numbers),
-        Column(LOOKUP, (rollup.CHANNELS, chan)),
+        Column(LOOKUP, (texts["channel"], chan)),
         Column(INT, cat_pk),
-        Column(LOOKUP, ([c.name for c in categories], cat)),
+        Column(LOOKUP, (texts["title"], cat)),
         Column(CONST, ""),
-        Column(LOOKUP, (rollup.STATUSES, status)),
-        Column(LOOKUP, ([str(c.default_priority) for c in categories], cat)),
+        Column(LOOKUP, (texts["status"], status)),
+        Column(LOOKUP, (texts["priority"], cat)),
         Column(CONST, "[]"),
         Column(INT, area_pk),
-        Column(LOOKUP, (paths, area)),
+        Column(LOOKUP, (texts["path"], area)),
         *[Column(CONST, "")] * 6,  # address, reporter name, phone (+ index), e-mail (+ index)
         Column(CONST, "{}"),
         Column(CONST, False),
