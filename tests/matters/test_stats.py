@@ -217,6 +217,22 @@ def test_a_load_with_deferred_indexes_builds_them_again(desk: Desk) -> None:
     assert _rows() == kept
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_load_of_its_own_adds_its_foreign_keys_back(desk: Desk) -> None:
+    with connection.cursor() as cursor:
+        before = {
+            t: connection.introspection.get_constraints(cursor, t)
+            for t in ("matters_matter", "matters_rating", "matters_followupcall")
+        }
+    assert not connection.in_atomic_block
+    made = generate.generate(count=300, seed=13, days=20, defer_indexes=True)
+    assert made.matters == Matter.objects.count() == 300
+    with connection.cursor() as cursor:
+        after = {t: connection.introspection.get_constraints(cursor, t) for t in before}
+    assert after == before
+    assert sum(1 for c in after["matters_matter"].values() if c["foreign_key"]) >= 3
+
+
 def test_a_second_load_over_the_same_period_adds_to_the_rollup(desk: Desk) -> None:
     first = generate.generate(count=200, seed=1, days=20, chunk=60)
     second = generate.generate(count=150, seed=2, days=30, chunk=45)  # staged and merged: rows exist

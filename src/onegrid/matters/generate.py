@@ -230,13 +230,17 @@ def generate(
         with connection.cursor() as cursor:  # index pages of tens of millions of rows stay in memory
             cursor.execute("PRAGMA cache_size = -1048576")
     deferred: list[str] = []
+    # Foreign keys are dropped and added back only when the load is a transaction of its own: adding
+    # them needs no pending trigger events on the tables they reference, which an enclosing
+    # transaction may hold.
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         if defer_indexes if defer_indexes is not None else count >= 1_000_000:
-            deferred = _drop_indexes()
+            deferred = _drop_indexes(foreign_keys=own_transaction)
         texts = {
             "channel": Texts(rollup.CHANNELS),
             "status": Texts(rollup.STATUSES),
@@ -306,10 +310,10 @@ def generate(
     return Generated(counts["matters"], counts["ratings"], counts["calls"], counts["tally"], made_orgs)
 
 
-def _drop_indexes() -> list[str]:
+def _drop_indexes(*, foreign_keys: bool) -> list[str]:
     """Drop the plain (non-unique, not constraint) indexes of the matters and rollup tables and, on
-    PostgreSQL, the foreign keys of the tables the load writes (checked once when they are added back
-    instead of a queued trigger per row); return the statements that restore them."""
+    PostgreSQL with ``foreign_keys``, the foreign keys of the tables the load writes (checked once when
+    they are added back instead of a queued trigger per row); return the statements that restore them."""
     restore: list[str] = []
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -329,7 +333,7 @@ def _drop_indexes() -> list[str]:
             for name, sql in cursor.fetchall():
                 cursor.execute(f"DROP INDEX {q(name)}")
                 restore.append(sql)
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and foreign_keys:
             for table in (Matter._meta.db_table, Rating._meta.db_table, FollowUpCall._meta.db_table):
                 cursor.execute(
                     "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass"
