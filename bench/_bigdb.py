@@ -29,7 +29,14 @@ def _onegrid(url: str, *args: str) -> None:
     subprocess.run([str(Path(sys.executable).parent / "onegrid"), *args], cwd=ROOT, env=env, check=True)
 
 
-def _build(url: str, count: int, seed: int, marker: Path) -> None:
+def _size(path: Path) -> int:
+    """Bytes on disk under ``path`` (a file, or a directory such as a PostgreSQL cluster)."""
+    if path.is_file():
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _build(url: str, count: int, seed: int, marker: Path, store: Path) -> None:
     started = time.perf_counter()
     _onegrid(url, "migrate", "-v0")
     t0 = time.perf_counter()
@@ -39,7 +46,13 @@ def _build(url: str, count: int, seed: int, marker: Path) -> None:
     t2 = time.perf_counter()
     marker.write_text(
         json.dumps(
-            {"net_s": round(t1 - t0, 1), "matters_s": round(t2 - t1, 1), "total_s": round(t2 - started, 1)}
+            {
+                "net_s": round(t1 - t0, 1),
+                "matters_s": round(t2 - t1, 1),
+                "total_s": round(t2 - started, 1),
+                "matters_per_s": round(count / max(t2 - t1, 1e-9)),
+                "disk_gb": round(_size(store) / 1e9, 2),
+            }
         )
     )
 
@@ -47,6 +60,19 @@ def _build(url: str, count: int, seed: int, marker: Path) -> None:
 def build_facts(engine: str, count: int, seed: int) -> dict[str, float]:
     marker = CACHE / f"stats-{engine}-{count}-{seed}.done"
     return json.loads(marker.read_text()) if marker.exists() else {}
+
+
+def describe_build(engine: str, count: int, seed: int) -> str:
+    """The cached database's build, for a benchmark's notes."""
+    f = build_facts(engine, count, seed)
+    if not f:
+        return "Build: not recorded."
+    rate = f" ({f['matters_per_s']:,} matters/s)" if "matters_per_s" in f else ""
+    disk = f", {f['disk_gb']} GB on disk after the build" if "disk_gb" in f else ""
+    return (
+        f"Build (cached under var/bench/): net {f.get('net_s', '?')} s, "
+        f"matters + rollup {f.get('matters_s', '?')} s{rate}{disk}."
+    )
 
 
 def postgres_available() -> bool:
@@ -65,7 +91,7 @@ def database(engine: str, count: int, seed: int) -> Iterator[str]:
         if not marker.exists():
             for old in CACHE.glob(f"stats-{count}-{seed}.sqlite3*"):
                 old.unlink()
-            _build(url, count, seed, marker)
+            _build(url, count, seed, marker, path)
         _onegrid(url, "migrate", "-v0")  # a cached database gets the project's newer migrations
         yield url
         return
@@ -88,9 +114,12 @@ def database(engine: str, count: int, seed: int) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # a benchmark cache, not a primary: no WAL archiving or replicas (wal_level=minimal lets index
+    # builds skip the WAL), few checkpoints during the bulk load
     options = (
         f"'-p {port} -k {data} -c listen_addresses=127.0.0.1 -c shared_buffers=2GB -c work_mem=64MB "
-        "-c maintenance_work_mem=1GB -c max_wal_size=8GB -c jit=off -c synchronous_commit=off'"
+        "-c maintenance_work_mem=1GB -c max_wal_size=8GB -c jit=off -c synchronous_commit=off "
+        "-c wal_level=minimal -c max_wal_senders=0 -c checkpoint_timeout=30min'"
     )
     as_postgres(
         [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-o", options, "-w", "start"]
@@ -98,7 +127,7 @@ def database(engine: str, count: int, seed: int) -> Iterator[str]:
     url = f"postgres://postgres@127.0.0.1:{port}/postgres"
     try:
         if not marker.exists():
-            _build(url, count, seed, marker)
+            _build(url, count, seed, marker, data)
         _onegrid(url, "migrate", "-v0")
         yield url
     finally:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _bigdb import build_facts, database, postgres_available
+from _bigdb import database, describe_build, postgres_available
 from _common import Result, report
 
 
@@ -217,7 +217,6 @@ def main() -> None:
                 text=True,
             )
         data = json.loads(child.stdout.strip().splitlines()[-1])
-        facts = build_facts(engine, args.count, args.seed)
         rows = [
             [
                 c["name"],
@@ -246,8 +245,7 @@ def main() -> None:
                 notes=[
                     f"rollup: {args.runs} runs after a warm-up; direct SQL over matters_matter: "
                     f"{args.direct_runs} runs (it computes less: no ratings, calls or median). "
-                    f"Build (cached under var/bench/): net {facts.get('net_s', '?')} s, "
-                    f"matters + rollup {facts.get('matters_s', '?')} s."
+                    + describe_build(engine, args.count, args.seed)
                 ],
             )
         )

@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from _bigdb import database, postgres_available
+from _bigdb import database, describe_build, postgres_available
 from _common import Result, report
 
 
@@ -95,6 +95,7 @@ def main() -> None:
         print(json.dumps(_measure(args.measure, args.runs)))
         return
     rows = []
+    builds = []
     for engine in args.engines.split(","):
         if engine == "postgresql" and not postgres_available():
             print("PostgreSQL 15 is not installed: apt-get install -y postgresql-15", file=sys.stderr)
@@ -108,6 +109,7 @@ def main() -> None:
             )
         data = json.loads(child.stdout.strip().splitlines()[-1])
         f, ours, before = data["facts"], data["partial"], data["before"]
+        builds.append(f"{engine}: {describe_build(engine, args.count, args.seed)}")
         rows.append(
             [
                 engine,
@@ -140,7 +142,8 @@ def main() -> None:
                 rows=rows,
                 notes=[
                     f"median of {args.runs} runs after a warm-up, each in a transaction rolled back afterwards; "
-                    "a sweep emits at most 500 warnings and 500 overdue marks per pass (sweeps.BATCH)."
+                    "a sweep emits at most 500 warnings and 500 overdue marks per pass (sweeps.BATCH).",
+                    *builds,
                 ],
             )
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import io
 import random
 import zipfile
@@ -13,11 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
 from django.test import Client
 from tests.factories import Net
 from tests.matters.conftest import Desk
 
 from onegrid.kit.errors import Conflict, Invalid
+from onegrid.kit.models import WorkCalendar
 from onegrid.matters import feedback, generate, rollup, stats, steps, supervision
 from onegrid.matters.lifecycle import OPEN, TRANSITIONS, Status, Step
 from onegrid.matters.models import BUCKETS, MEASURES, Category, Matter, Tally
@@ -200,9 +204,66 @@ def test_the_median_is_read_from_the_histogram_within_its_bucket(desk: Desk) -> 
 
 
 def test_a_load_with_deferred_indexes_builds_them_again(desk: Desk) -> None:
+    def constraints() -> dict[str, Any]:
+        with connection.cursor() as cursor:
+            return {
+                table: connection.introspection.get_constraints(cursor, table)
+                for table in ("matters_matter", "matters_tally", "matters_rating", "matters_followupcall")
+            }
+
+    before = constraints()
     made = generate.generate(count=300, seed=12, days=20, defer_indexes=True)
     assert made.matters == Matter.objects.count() == 300
+    assert constraints() == before  # indexes and foreign keys are all back
+    kept = _rows()
     assert rollup.rebuild() == 300
+    assert _rows() == kept
+
+
+@pytest.fixture
+def _seeded(transactional_db: None) -> None:
+    """What the migrations seed, again: a transactional test before this one may have emptied it."""
+    if not WorkCalendar.objects.exists():
+        importlib.import_module("onegrid.kit.migrations.0002_seed_calendars").seed(django_apps, None)
+    importlib.import_module("onegrid.matters.migrations.0002_seed").seed(django_apps, None)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_seeded")
+def test_a_load_of_its_own_adds_its_foreign_keys_back(desk: Desk) -> None:
+    with connection.cursor() as cursor:
+        before = {
+            t: connection.introspection.get_constraints(cursor, t)
+            for t in ("matters_matter", "matters_rating", "matters_followupcall")
+        }
+    assert not connection.in_atomic_block
+    made = generate.generate(count=300, seed=13, days=20, defer_indexes=True)
+    assert made.matters == Matter.objects.count() == 300
+    with connection.cursor() as cursor:
+        after = {t: connection.introspection.get_constraints(cursor, t) for t in before}
+    assert after == before
+    assert sum(1 for c in after["matters_matter"].values() if c["foreign_key"]) >= 3
+
+
+def test_a_second_load_over_the_same_period_adds_to_the_rollup(desk: Desk) -> None:
+    first = generate.generate(count=200, seed=1, days=20, chunk=60)
+    second = generate.generate(count=150, seed=2, days=30, chunk=45)  # staged and merged: rows exist
+    assert Matter.objects.count() == first.matters + second.matters == 350
+    assert len(set(Matter.objects.values_list("number", flat=True))) == 350
+    kept = _rows()
+    assert rollup.rebuild() == 350
+    assert _rows() == kept
+    assert second.tally_rows > 0
+
+
+def test_generated_text_keeps_tabs_newlines_and_backslashes(desk: Desk) -> None:
+    odd = Category.objects.filter(parent__isnull=False, is_active=True).order_by("pk").first()
+    assert odd is not None
+    odd.name = "tab\there\\back\\slash\nnew line"
+    odd.save()
+    Category.objects.filter(parent__isnull=False).exclude(pk=odd.pk).update(is_active=False)
+    generate.generate(count=30, seed=4, days=5)
+    assert set(Matter.objects.values_list("title", flat=True)) == {odd.name}
 
 
 def test_generated_matters_have_realistic_mixes(desk: Desk) -> None:

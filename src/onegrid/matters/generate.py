@@ -20,7 +20,7 @@ Contract of :func:`generate`:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,6 @@ from django.utils import timezone
 from onegrid.access.models import Organisation
 from onegrid.areas.models import Area
 from onegrid.audit import services as audit
-from onegrid.kit import bulk
 from onegrid.kit.errors import Conflict
 from onegrid.matters import rollup, routing
 from onegrid.matters.lifecycle import STAGE_OF, Status
@@ -175,7 +174,13 @@ def _owners(paths: list[str], categories: list[Category]) -> tuple[Any, Any, Any
                     rule = None
                 cache[key] = rule.organisation_id if rule else centres.get(township, int(county[i]))
             owner[i, j] = cache[key]
-    level_of = np.vectorize(lambda pk: levels.get(int(pk), 0), otypes=[np.int64])
+
+    def level_of(pks: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        uniq, inv = np.unique(pks, return_inverse=True)
+        return np.array([levels.get(int(pk), 0) for pk in uniq.tolist()], dtype=np.int64)[inv].reshape(
+            pks.shape
+        )
+
     return owner, level_of(owner), county, level_of(county)
 
 
@@ -225,13 +230,26 @@ def generate(
         with connection.cursor() as cursor:  # index pages of tens of millions of rows stay in memory
             cursor.execute("PRAGMA cache_size = -1048576")
     deferred: list[str] = []
+    # Foreign keys are dropped and added back only when the load is a transaction of its own: adding
+    # them needs no pending trigger events on the tables they reference, which an enclosing
+    # transaction may hold.
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         if defer_indexes if defer_indexes is not None else count >= 1_000_000:
-            deferred = _drop_indexes()
+            deferred = _drop_indexes(foreign_keys=own_transaction)
+        texts = {
+            "channel": Texts(rollup.CHANNELS),
+            "status": Texts(rollup.STATUSES),
+            "title": Texts([c.name for c in categories]),
+            "priority": Texts([str(c.default_priority) for c in categories]),
+            "path": Texts(paths),
+        }
+        since = min(first_day.replace(day=1), rollup.monday(first_day))
+        stage = _Stage(direct=not Tally.objects.filter(day__gte=since).exists())
         i0 = 0
         while i0 < days:
             # consecutive days holding about ``chunk`` matters
@@ -258,12 +276,15 @@ def generate(
                     channel_p=channel_p,
                     channel_index=channel_index,
                     owners=(owner_table, owner_level_table, county_org, county_level),
+                    texts=texts,
+                    stage=stage,
                 )
                 for k, v in made.items():
                     counts[k] += v
                 if progress:
                     progress(n)
             i0 = i1
+        counts["tally"] = stage.merge()
         _restore_indexes(deferred)
         if connection.vendor == "postgresql" and counts["matters"]:
             with connection.cursor() as cursor:
@@ -289,26 +310,40 @@ def generate(
     return Generated(counts["matters"], counts["ratings"], counts["calls"], counts["tally"], made_orgs)
 
 
-def _drop_indexes() -> list[str]:
-    """Drop the matters table's plain (non-unique, not constraint) indexes; return their definitions."""
-    table = Matter._meta.db_table
+def _drop_indexes(*, foreign_keys: bool) -> list[str]:
+    """Drop the plain (non-unique, not constraint) indexes of the matters and rollup tables and, on
+    PostgreSQL with ``foreign_keys``, the foreign keys of the tables the load writes (checked once when
+    they are added back instead of a queued trigger per row); return the statements that restore them."""
+    restore: list[str] = []
+    q = connection.ops.quote_name
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL"
-                " AND sql NOT LIKE 'CREATE UNIQUE%%'",
-                [table],
-            )
-        else:
-            cursor.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT EXISTS "
-                "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) AND i.indexdef NOT LIKE 'CREATE UNIQUE%%'",
-                [table],
-            )
-        found = cursor.fetchall()
-        for name, _sql in found:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    return [sql for _name, sql in found]
+        for table in (Matter._meta.db_table, Tally._meta.db_table):
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL"
+                    " AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                    [table],
+                )
+            else:
+                cursor.execute(
+                    "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) AND i.indexdef NOT LIKE 'CREATE UNIQUE%%'",
+                    [table],
+                )
+            for name, sql in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {q(name)}")
+                restore.append(sql)
+        if connection.vendor == "postgresql" and foreign_keys:
+            for table in (Matter._meta.db_table, Rating._meta.db_table, FollowUpCall._meta.db_table):
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass"
+                    " AND contype = 'f' ORDER BY conname",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}")
+                    restore.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
+    return restore
 
 
 def _restore_indexes(definitions: list[str]) -> None:
@@ -321,16 +356,209 @@ def _restore_indexes(definitions: list[str]) -> None:
             cursor.execute(sql)
 
 
-def _stamps(seconds: np.ndarray[Any, Any]) -> list[Any]:
-    """Epoch seconds (NaN: none) as the database's datetime text, vectorised."""
+# How a column of a load is given: integers; integers with 0 for NULL; str made here (object arrays
+# of text without tab, newline, carriage return or backslash); (list of str, indexes into it) for
+# text from the database; epoch seconds with NaN for NULL; booleans; -1/0/1 for NULL/false/true; one
+# value for every row; a matrix of non-negative integers (one column each).
+INT, INT0, TEXT, LOOKUP, STAMP, BOOL, FLAG, CONST, COUNTS = range(9)
+NULL = "\\N"  # NULL in PostgreSQL's COPY text format
+PIECE = 50_000  # rows per COPY write or executemany
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    kind: int
+    data: Any
+
+
+class Texts:
+    """Text values a LOOKUP column indexes: as they are, and as COPY fields (escaped once per load)."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = np.array(list(values), dtype=object)
+        self.copy_text = np.array([_escape(v) for v in values], dtype=object)
+
+
+def _stamp_text(seconds: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Epoch seconds as the database's datetime text (UTC, microseconds), vectorised; NaN gives ""."""
     missing = np.isnan(seconds)
     micro = np.where(missing, 0, np.round(seconds * 1e6)).astype("datetime64[us]")
-    text = np.char.replace(np.datetime_as_string(micro, unit="us"), "T", " ")
+    text = np.datetime_as_string(micro, unit="us")
     if connection.vendor == "postgresql":
-        text = np.char.add(text, "+00:00")
-    out = text.astype(object)
-    out[missing] = None
-    return list(out)
+        text = np.strings.add(text, "+00")
+    else:
+        text = np.strings.replace(text, "T", " ")
+    return np.where(missing, "", text)
+
+
+def _as_copy_text(col: Column, n: int) -> list[str]:
+    """A column as the field texts of PostgreSQL's COPY text format."""
+    kind, data = col.kind, col.data
+    if kind == CONST:
+        one = NULL if data is None else ("t" if data else "f") if isinstance(data, bool) else str(data)
+        return [one] * n
+    if kind == INT:
+        return data.astype(str).tolist()  # type: ignore[no-any-return]
+    if kind == INT0:
+        return np.where(data != 0, data.astype(str), NULL).tolist()  # type: ignore[no-any-return]
+    if kind == STAMP:
+        return np.where(np.isnan(data), NULL, _stamp_text(data)).tolist()  # type: ignore[no-any-return]
+    if kind == BOOL:
+        return np.where(data, "t", "f").tolist()  # type: ignore[no-any-return]
+    if kind == FLAG:
+        return np.array([NULL, "f", "t"], dtype=object)[data.astype(np.int64) + 1].tolist()  # type: ignore[no-any-return]
+    if kind == LOOKUP:
+        table, index = data
+        return table.copy_text[index].tolist()  # type: ignore[no-any-return]
+    if kind == COUNTS:
+        return list(map("\t".join, _numerals(int(data.max(initial=0)))[data].tolist()))
+    return data.tolist()  # type: ignore[no-any-return]
+
+
+def _escape(text: str) -> str:
+    """``text`` as a field of COPY's text format."""
+    for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+        text = text.replace(char, escaped)
+    return text
+
+
+_NUMERALS: list[np.ndarray[Any, Any]] = [np.array(["0"], dtype=object)]
+
+
+def _numerals(upto: int) -> np.ndarray[Any, Any]:
+    """ "0", "1", … as an object array reaching at least ``upto`` (indexing it formats many counts at
+    C speed)."""
+    if len(_NUMERALS[0]) <= upto:
+        _NUMERALS[0] = np.array([str(i) for i in range(max(upto + 1, 2 * len(_NUMERALS[0])))], dtype=object)
+    return _NUMERALS[0]
+
+
+def _as_values(col: Column, n: int) -> list[Any]:
+    """A column as the Python values SQLite's driver binds."""
+    kind, data = col.kind, col.data
+    if kind == CONST:
+        return [data] * n
+    if kind in (INT0, STAMP):
+        missing = data == 0 if kind == INT0 else np.isnan(data)
+        out = data.astype(object) if kind == INT0 else _stamp_text(data).astype(object)
+        out[missing] = None
+        return out.tolist()  # type: ignore[no-any-return]
+    if kind == FLAG:
+        return np.array([None, False, True], dtype=object)[data.astype(np.int64) + 1].tolist()  # type: ignore[no-any-return]
+    if kind == LOOKUP:
+        table, index = data
+        return table.values[index].tolist()  # type: ignore[no-any-return]
+    return data.tolist()  # type: ignore[no-any-return]
+
+
+def _write(table: str, names: list[str], columns: list[Column], n: int) -> None:
+    """Append ``n`` rows to ``table``: COPY on PostgreSQL, executemany of plain tuples on SQLite, on
+    the driver's own cursor (Django's cursor wrapper costs more than the database for bulk rows)."""
+    if not n:
+        return
+    q = connection.ops.quote_name
+    cols = ", ".join(q(c) for c in names)
+    connection.ensure_connection()
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {q(table)} ({cols}) FROM STDIN") as copy:
+            for i in range(0, n, PIECE):
+                j = min(n, i + PIECE)
+                fields = [_as_copy_text(_slice(c, i, j), j - i) for c in columns]
+                copy.write("\n".join(map("\t".join, zip(*fields, strict=True))) + "\n")
+        return
+    sql = f"INSERT INTO {q(table)} ({cols}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
+    cursor = raw.cursor()
+    try:
+        for i in range(0, n, PIECE):
+            j = min(n, i + PIECE)
+            values: list[list[Any]] = []
+            for c in columns:
+                if c.kind == COUNTS:
+                    values += c.data[i:j].T.tolist()
+                else:
+                    values.append(_as_values(_slice(c, i, j), j - i))
+            cursor.executemany(sql, zip(*values, strict=True))
+    finally:
+        cursor.close()
+
+
+def _slice(col: Column, i: int, j: int) -> Column:
+    if col.kind == CONST:
+        return col
+    if col.kind == LOOKUP:
+        return Column(LOOKUP, (col.data[0], col.data[1][i:j]))
+    return Column(col.kind, col.data[i:j])
+
+
+def _load(model: type[Any], fields: list[str], columns: list[Column], n: int) -> None:
+    meta = model._meta
+    _write(meta.db_table, [meta.get_field(f).column for f in fields], columns, n)
+
+
+class _Stage:
+    """The rollup rows of a load. Rows that may meet rows of the same key — from another chunk (a
+    month's or a week's rows), or already in the rollup — are staged in a temporary table chunk by chunk
+    and added to the rollup in one statement at the end, summed by key. ``direct``: the rollup has no
+    row from the load's first month or week on, so the daily rows (each chunk holds whole days) are
+    written straight into it."""
+
+    TABLE = "matters_tally_load"
+
+    def __init__(self, *, direct: bool) -> None:
+        self.direct = direct
+        self.written = 0
+        q = connection.ops.quote_name
+        self.names = [*rollup.KEY, *rollup.COLUMNS]
+        kinds = ["date", "integer", "varchar(255)", "varchar(255)", "varchar(10)", "varchar(64)"]
+        kinds += ["integer"] * len(rollup.COLUMNS)
+        body = ", ".join(f"{q(c)} {k} NOT NULL" for c, k in zip(self.names, kinds, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {q(self.TABLE)}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {q(self.TABLE)} ({body})")
+        self.rows = 0
+
+    def add(self, blocks: Any) -> int:
+        """Stage the rows of ``blocks`` (``rollup.tally_blocks``); returns how many."""
+        before = self.rows
+        for blk in blocks:
+            k = len(blk.day)
+            day = (blk.day.astype("datetime64[D]")).astype(str).astype(object)
+            columns = [
+                Column(TEXT, day),
+                Column(CONST, blk.depth),
+                Column(TEXT, blk.node),
+                Column(TEXT, blk.parent),
+                Column(CONST, blk.dim),
+                Column(TEXT, blk.value),
+                Column(COUNTS, np.concatenate([blk.sums, blk.hist], axis=1)),
+            ]
+            if self.direct and blk.dim in rollup.DIMS:
+                _write(Tally._meta.db_table, self.names, columns, k)
+                self.written += k
+            else:
+                _write(self.TABLE, self.names, columns, k)
+            self.rows += k
+        return self.rows - before
+
+    def merge(self) -> int:
+        """Add the staged rows to the rollup (summed by key, in the key's order); returns the number of
+        rollup rows the load wrote or added to."""
+        q = connection.ops.quote_name
+        table, stage = q(Tally._meta.db_table), q(self.TABLE)
+        key = ", ".join(q(c) for c in ("dim", "area_path", "day", "value"))
+        names = ", ".join(q(c) for c in self.names)
+        sums = ", ".join(f"SUM({q(c)})" for c in rollup.COLUMNS)
+        updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in rollup.COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {q('day')}, MIN({q('depth')}), {q('area_path')}, "  # noqa: S608
+                f"MIN({q('parent')}), {q('dim')}, {q('value')}, {sums} FROM {stage} WHERE 1 = 1 "
+                f"GROUP BY {key} ORDER BY {key} ON CONFLICT ({key}) DO UPDATE SET {updates}"
+            )
+            merged = cursor.rowcount
+            cursor.execute(f"DROP TABLE {stage}")
+        return self.written + int(merged)
 
 
 def _chunk(
@@ -352,6 +580,8 @@ def _chunk(
     channel_p: np.ndarray[Any, Any],
     channel_index: np.ndarray[Any, Any],
     owners: tuple[Any, Any, Any, Any],
+    texts: dict[str, Texts],
+    stage: _Stage,
 ) -> dict[str, int]:
     owner_table, owner_level_table, county_org, county_level = owners
     nan = np.full(n, np.nan)
@@ -427,92 +657,75 @@ def _chunk(
         reached, np.where(sat_u < 0.8, "satisfied", np.where(sat_u < 0.92, "basic", "unsatisfied")), ""
     )
 
-    def flag(a: np.ndarray[Any, Any]) -> list[bool | None]:
-        return [None if x < 0 else x == 1 for x in a.tolist()]
-
     cat_pk = np.array([c.pk for c in categories], dtype=np.int64)[cat]
-    titles = np.array([c.name for c in categories], dtype=object)[cat]
-    priorities = np.array([c.default_priority for c in categories], dtype=object)[cat]
-    path_arr = np.array(paths, dtype=object)[area]
     area_pk = np.array(area_ids, dtype=np.int64)[area]
-    owner_col = [int(o) or None for o in owner.tolist()]
-    level_col = [int(v) or None for v in level.tolist()]
-    empty = [""] * n
-    suspended_from = np.where(suspended, "accepted", "").tolist()
-    columns: list[list[Any]] = [
-        ids.tolist(),
-        [f"{prefix}{i:012d}" for i in ids.tolist()],
-        [rollup.CHANNELS[c] for c in chan.tolist()],
-        cat_pk.tolist(),
-        titles.tolist(),
-        empty,
-        [rollup.STATUSES[s] for s in status.tolist()],
-        priorities.tolist(),
-        ["[]"] * n,
-        area_pk.tolist(),
-        path_arr.tolist(),
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        ["{}"] * n,
-        [False] * n,
-        empty,
-        owner_col,
-        level_col,
-        (escalated & has_owner).astype(int).tolist(),
-        at_intake.tolist(),
-        suspended_from,
-        stage_names.tolist(),
-        _stamps(started),
-        _stamps(due),
-        _stamps(warn),
-        [False] * n,
-        warned.tolist(),
-        overdue.tolist(),
-        _stamps(received),
-        _stamps(registered),
-        _stamps(dispatched),
-        _stamps(accepted),
-        _stamps(resolved),
-        [None] * n,
-        _stamps(closed),
-        flag(accept_flag),
-        flag(resolve_flag),
-        _stamps(last),
+    numbers = np.strings.add(prefix, np.strings.zfill(ids.astype(str), 12)).astype(object)
+    columns: list[Column] = [
+        Column(INT, ids),
+        Column(TEXT, numbers),
+        Column(LOOKUP, (texts["channel"], chan)),
+        Column(INT, cat_pk),
+        Column(LOOKUP, (texts["title"], cat)),
+        Column(CONST, ""),
+        Column(LOOKUP, (texts["status"], status)),
+        Column(LOOKUP, (texts["priority"], cat)),
+        Column(CONST, "[]"),
+        Column(INT, area_pk),
+        Column(LOOKUP, (texts["path"], area)),
+        *[Column(CONST, "")] * 6,  # address, reporter name, phone (+ index), e-mail (+ index)
+        Column(CONST, "{}"),
+        Column(CONST, False),
+        Column(CONST, ""),
+        Column(INT0, owner),
+        Column(INT0, level),
+        Column(INT, (escalated & has_owner).astype(np.int64)),
+        Column(BOOL, at_intake),
+        Column(TEXT, np.where(suspended, "accepted", "").astype(object)),
+        Column(TEXT, stage_names),
+        Column(STAMP, started),
+        Column(STAMP, due),
+        Column(STAMP, warn),
+        Column(CONST, False),
+        Column(TEXT, warned.astype(object)),
+        Column(TEXT, overdue.astype(object)),
+        Column(STAMP, received),
+        Column(STAMP, registered),
+        Column(STAMP, dispatched),
+        Column(STAMP, accepted),
+        Column(STAMP, resolved),
+        Column(CONST, None),
+        Column(STAMP, closed),
+        Column(FLAG, accept_flag),
+        Column(FLAG, resolve_flag),
+        Column(STAMP, last),
     ]
-    bulk.insert(Matter, FIELDS, zip(*columns, strict=True))
-    rated_at = _stamps(closed[rate] + 5 * 3600)
-    bulk.insert(
+    _load(Matter, FIELDS, columns, n)
+    r = int(rate.sum())
+    _load(
         Rating,
         ["matter", "score", "comment", "via", "rated_at"],
-        zip(
-            ids[rate].tolist(),
-            scores[rate].tolist(),
-            [""] * int(rate.sum()),
-            ["link"] * int(rate.sum()),
-            rated_at,
-            strict=True,
-        ),
+        [
+            Column(INT, ids[rate]),
+            Column(INT, scores[rate].astype(np.int64)),
+            Column(CONST, ""),
+            Column(CONST, "link"),
+            Column(STAMP, closed[rate] + 5 * 3600),
+        ],
+        r,
     )
     k = int(called.sum())
-    bulk.insert(
+    _load(
         FollowUpCall,
         ["matter", "called_at", "reached", "solved", "satisfaction", "note"],
-        zip(
-            ids[called].tolist(),
-            _stamps(closed[called] + 86400),
-            reached[called].tolist(),
-            [
-                bool(x) if r else None
-                for x, r in zip(solved[called].tolist(), reached[called].tolist(), strict=True)
-            ],
-            satisfaction[called].tolist(),
-            [""] * k,
-            strict=True,
-        ),
+        [
+            Column(INT, ids[called]),
+            Column(STAMP, closed[called] + 86400),
+            Column(BOOL, reached[called]),
+            Column(FLAG, np.where(reached, solved.astype(np.int8), -1).astype(np.int8)[called]),
+            Column(TEXT, satisfaction[called].astype(object)),
+            Column(CONST, ""),
+        ],
+        k,
     )
     offset = dt.datetime.fromtimestamp(float(received[0]), tz).utcoffset() if n else None
     shift = offset.total_seconds() if offset is not None else 0.0
@@ -532,5 +745,5 @@ def _chunk(
         calls_solved=solved.astype(np.int64),
         calls_satisfied=(reached & np.isin(satisfaction, rollup.SATISFIED)).astype(np.int64),
     )
-    tally_rows = rollup.add_rows(rollup.COLUMNS, rollup.tally(cols, paths), many=True)
-    return {"matters": n, "ratings": int(rate.sum()), "calls": k, "tally": tally_rows}
+    tally_rows = stage.add(rollup.tally_blocks(cols, paths))
+    return {"matters": n, "ratings": r, "calls": k, "tally": tally_rows}

@@ -414,15 +414,44 @@ def _label(dim: str, v: int) -> str:
     return ""
 
 
-def tally(c: Columns, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-    """Rollup rows (KEY..., COLUMNS...) of the matters in ``c``, each key once."""
-    epoch = dt.date(1970, 1, 1)
+def _labels(dim: str, v: NDArray[np.int64]) -> NDArray[Any]:
+    """``_label`` of every entry of ``v`` (an object array of str)."""
+    if dim == "channel":
+        return np.array(CHANNELS, dtype=object)[v]
+    if dim == "status":
+        return np.array(STATUSES, dtype=object)[v]
+    if dim == "category":
+        return v.astype(str).astype(object)
+    if dim in ("org", "level"):
+        return np.where(v != 0, v.astype(str), "").astype(object)
+    return np.full(len(v), "", dtype=object)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Rollup rows of one (depth, dimension) as columns, each key once: ``day`` in days since
+    1970-01-01, ``node`` and ``parent`` paths and ``value`` labels as object arrays of str, ``sums`` the
+    MEASURES and ``hist`` the BUCKETS (one row per key)."""
+
+    day: NDArray[np.int64]
+    depth: int
+    node: NDArray[Any]
+    parent: NDArray[Any]
+    dim: str
+    value: NDArray[Any]
+    sums: NDArray[np.int64]
+    hist: NDArray[np.int64]
+
+
+def tally_blocks(c: Columns, paths: Sequence[str]) -> Iterator[Block]:
+    """The rollup rows of the matters in ``c`` (see ``tally``), a block of columns per (depth, dim)."""
     nodes: dict[str, int] = {}
     anc = np.full((len(paths), TOTAL_DEPTH + 1), -1, dtype=np.int64)
     for i, path in enumerate(paths):
         for depth, node in enumerate(ancestors(path)[: TOTAL_DEPTH + 1]):
             anc[i, depth] = nodes.setdefault(node, len(nodes))
-    names = list(nodes)
+    names = np.array(list(nodes), dtype=object)
+    parents = np.array([parent_of(n) for n in nodes], dtype=object)
     m, b = _measure_matrix(c)
     months = (c.day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64)
     weeks = c.day - (c.day + 3) % 7  # day 0 (1970-01-01) was a Thursday
@@ -442,31 +471,46 @@ def tally(c: Columns, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         grains = [(d, d, c.day) for d in (DIMS if depth <= FULL_DEPTH else ("",))]
         grains += [(d, m, months) for d, m in MONTHLY.items() if depth <= FULL_DEPTH]
         grains += [(d, w, weeks) for d, w in WEEKLY.items() if depth <= FULL_DEPTH]
+        mk, bk = m[keep], b[keep]
+        closed = bk >= 0
         for source, dim, days in grains:
             key = (days[keep] << 42) | (node[keep] << 22) | values[source][keep]
             uniq, inv = np.unique(key, return_inverse=True)
             sums = np.stack(
-                [np.bincount(inv, weights=m[keep, k], minlength=len(uniq)) for k in range(m.shape[1])], axis=1
+                [np.bincount(inv, weights=mk[:, k], minlength=len(uniq)) for k in range(mk.shape[1])], axis=1
             ).astype(np.int64)
-            bk = b[keep]
-            closed = bk >= 0
             hist = (
                 np.bincount(inv[closed] * HISTOGRAM + bk[closed], minlength=len(uniq) * HISTOGRAM)
                 .reshape(len(uniq), HISTOGRAM)
                 .astype(np.int64)
             )
-            for j, k in enumerate(uniq.tolist()):
-                path = names[(k >> 22) & ((1 << 20) - 1)]
-                yield (
-                    epoch + dt.timedelta(days=k >> 42),
-                    depth,
-                    path,
-                    parent_of(path),
-                    dim,
-                    _label(source, k & ((1 << 22) - 1)),
-                    *sums[j].tolist(),
-                    *hist[j].tolist(),
-                )
+            at = (uniq >> 22) & ((1 << 20) - 1)
+            yield Block(
+                day=uniq >> 42,
+                depth=depth,
+                node=names[at],
+                parent=parents[at],
+                dim=dim,
+                value=_labels(source, uniq & ((1 << 22) - 1)),
+                sums=sums,
+                hist=hist,
+            )
+
+
+def tally(c: Columns, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """Rollup rows (KEY..., COLUMNS...) of the matters in ``c``, each key once."""
+    epoch = dt.date(1970, 1, 1)
+    for blk in tally_blocks(c, paths):
+        measures = np.concatenate([blk.sums, blk.hist], axis=1).tolist()
+        for day, node, parent, value, row in zip(
+            blk.day.tolist(),
+            blk.node.tolist(),
+            blk.parent.tolist(),
+            blk.value.tolist(),
+            measures,
+            strict=True,
+        ):
+            yield (epoch + dt.timedelta(days=day), blk.depth, node, parent, blk.dim, value, *row)
 
 
 def rebuild(*, chunk: int = 200_000) -> int:
