@@ -31,12 +31,13 @@ ClientAs = Callable[[str | None], Client]
 
 
 def _rows() -> dict[tuple[Any, ...], tuple[int, ...]]:
+    """The rollup's sums by key, its shards added up."""
     cols = (*MEASURES, *BUCKETS)
-    return {
-        (str(r["day"]), r["area_path"], r["dim"], r["value"]): tuple(r[c] for c in cols)
-        for r in Tally.objects.values("day", "area_path", "dim", "value", *cols)
-        if r["n"]
-    }
+    out: dict[tuple[Any, ...], tuple[int, ...]] = {}
+    for r in Tally.objects.values("day", "area_path", "dim", "value", *cols):
+        key = (str(r["day"]), r["area_path"], r["dim"], r["value"])
+        out[key] = tuple(a + r[c] for a, c in zip(out.get(key, (0,) * len(cols)), cols, strict=True))
+    return {k: v for k, v in out.items() if v[0]}
 
 
 def _shuffle_lifecycles(rng: random.Random, desk: Desk, people: dict[str, Any], rounds: int) -> None:

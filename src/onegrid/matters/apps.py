@@ -13,12 +13,14 @@ class MattersConfig(AppConfig):
         from onegrid.matters import (
             catalogue,  # noqa: F401  (watches the configuration it caches)
             permissions,  # noqa: F401  (registers matters.* and the scope rules)
+            rollup,
             sweeps,
             tracking,
         )
         from onegrid.matters.models import Matter
 
         kit_sweeps.register("matters.deadlines", 30, sweeps.sweep)
+        kit_sweeps.register("matters.fold-rollup", 60, rollup.fold)
         # The reporter's contact details are personal data: the trail says whether they changed, never what.
         audit_registry.register(
             Matter,

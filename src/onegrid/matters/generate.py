@@ -547,6 +547,7 @@ class _Stage:
         q = connection.ops.quote_name
         table, stage = q(Tally._meta.db_table), q(self.TABLE)
         key = ", ".join(q(c) for c in ("dim", "area_path", "day", "value"))
+        unique = ", ".join(q(c) for c in rollup.UNIQUE)  # the staged rows go to shard 0
         names = ", ".join(q(c) for c in self.names)
         sums = ", ".join(f"SUM({q(c)})" for c in rollup.COLUMNS)
         updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in rollup.COLUMNS)
@@ -554,7 +555,7 @@ class _Stage:
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT {q('day')}, MIN({q('depth')}), {q('area_path')}, "  # noqa: S608
                 f"MIN({q('parent')}), {q('dim')}, {q('value')}, {sums} FROM {stage} WHERE 1 = 1 "
-                f"GROUP BY {key} ORDER BY {key} ON CONFLICT ({key}) DO UPDATE SET {updates}"
+                f"GROUP BY {key} ORDER BY {key} ON CONFLICT ({unique}) DO UPDATE SET {updates}"
             )
             merged = cursor.rowcount
             cursor.execute(f"DROP TABLE {stage}")

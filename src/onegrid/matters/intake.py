@@ -440,8 +440,8 @@ def _write(actor: Any, user: Any, known: catalogue.Catalogue, matters: list[Matt
     now = timezone.now()
     label = _label(user)
     with catalogue.pinned(known):
-        # what needs no database is worked out before the transaction: SQLite's write lock and the
-        # PostgreSQL counter row of the county's numbers are held from the first statement to commit
+        # what needs no database is worked out before the transaction: SQLite's write lock is held from
+        # the first statement to commit (on PostgreSQL the numbers are reserved apart, see numbering)
         for matter in matters:
             deadlines.apply(matter, "register", now)
         events = [
@@ -456,10 +456,10 @@ def _write(actor: Any, user: Any, known: catalogue.Catalogue, matters: list[Matt
             )
             for matter in matters
         ]
+    paths = [m.area_path for m in matters]
+    taken = numbering.numbers_apart(paths, now)
     with transaction.atomic(), catalogue.pinned(known):
-        for matter, number in zip(
-            matters, numbering.numbers([m.area_path for m in matters], now), strict=True
-        ):
+        for matter, number in zip(matters, taken or numbering.numbers(paths, now), strict=True):
             matter.number = number
         bulk.create(matters)
         bulk.create(events)

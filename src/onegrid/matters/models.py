@@ -553,6 +553,10 @@ class Tally(models.Model):
     parent = models.CharField(max_length=255)  # the node's parent ("" for the whole net)
     dim = models.CharField(max_length=10)
     value = models.CharField(max_length=64)
+    # Concurrent writers on PostgreSQL spread over a few copies of each row (readers sum them), so
+    # they do not queue on the hot rows (today, the whole net...) until each other's commit; the
+    # worker folds the copies back into shard 0. See docs/decisions/0011.
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     objects = ScopedManager["Tally"]()
     # An area move changes which ancestors a matter counts under, beyond rewriting paths: the rollup
@@ -564,9 +568,13 @@ class Tally(models.Model):
         verbose_name_plural = _("statistics rollup")
         constraints = [
             # also the index of a node's rows over a period: (dim, node) then the day range
-            models.UniqueConstraint(fields=["dim", "area_path", "day", "value"], name="tally_key"),
+            models.UniqueConstraint(fields=["dim", "area_path", "day", "value", "shard"], name="tally_key"),
         ]
-        indexes = [models.Index(fields=["dim", "parent", "day"], name="tally_children")]
+        indexes = [
+            models.Index(fields=["dim", "parent", "day"], name="tally_children"),
+            # the few copies the worker has still to fold into shard 0
+            models.Index(fields=["id"], condition=models.Q(shard__gt=0), name="tally_unfolded"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.area_path} {self.dim}={self.value}: {getattr(self, 'n', 0)}"

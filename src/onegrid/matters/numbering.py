@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from onegrid.matters.models import NumberSequence
 
@@ -27,8 +27,9 @@ def prefix_of(area_path: str, at: dt.datetime) -> str:
 
 def reserve(prefix: str, count: int = 1) -> int:
     """Take the next ``count`` numbers of ``prefix``'s sequence; returns the last of them (the block is
-    ``last - count + 1 .. last``). Call inside the intake transaction: the counter row stays locked
-    until commit, so concurrent intakes of the same county and day queue here and never share a number.
+    ``last - count + 1 .. last``). The counter row stays locked until the calling transaction commits,
+    so concurrent intakes of the same county and day queue here and never share a number (see
+    ``numbers_apart`` for reserving in a short transaction of its own).
 
     One statement in the usual case (``UPDATE ... RETURNING``, SQLite ≥ 3.35 and PostgreSQL); the first
     numbers of a county's day insert the row (a concurrent first insert is absorbed by ``ON CONFLICT``).
@@ -61,6 +62,28 @@ def numbers(area_paths: Sequence[str], at: dt.datetime) -> list[str]:
         for offset, i in enumerate(indices):
             out[i] = f"{prefix}-{first + offset:06d}"
     return out
+
+
+def numbers_apart(area_paths: Sequence[str], at: dt.datetime) -> list[str] | None:
+    """Numbers for ``area_paths`` reserved *before* the intake transaction, in a short transaction of
+    their own, where that helps: on PostgreSQL, outside any transaction. ``None`` elsewhere — the caller
+    then takes them inside its transaction with ``numbers``.
+
+    Why: a counter row reserved inside the intake transaction stays locked until that transaction
+    commits, so concurrent intakes of a county and day would queue through each other's whole write and
+    fsync. Reserved apart, the row is held for one statement. The price is a gap: numbers reserved for
+    a write that then fails are never used (numbers stay unique and increase within a county's day).
+    The short transaction commits without waiting for its WAL flush (``synchronous_commit = off``): the
+    intake's own commit flushes the WAL up to its commit record, which lies after the reservation's,
+    so a matter that is committed never has a number a crash could hand out again. SQLite serialises
+    writers anyway; there the counter stays inside the intake transaction and numbers have no gaps.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        return numbers(area_paths, at)
 
 
 def next_number(area_path: str, at: dt.datetime) -> str:

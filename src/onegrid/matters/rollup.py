@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from numpy.typing import NDArray
 
+from onegrid.kit import bulk
 from onegrid.kit.prepared import Prepared
 from onegrid.matters.lifecycle import Status
 from onegrid.matters.models import BUCKETS, HISTOGRAM, MEASURES, Channel, FollowUpCall, Matter, Rating, Tally
@@ -52,6 +53,11 @@ SATISFIED = ("satisfied", "basic")
 EDGES: tuple[float, ...] = tuple(2 ** (k / 3) for k in range(HISTOGRAM - 1))
 COLUMNS = (*MEASURES, *BUCKETS)
 KEY = ("day", "depth", "area_path", "parent", "dim", "value")
+UNIQUE = ("dim", "area_path", "day", "value", "shard")  # the rollup's unique key (ON CONFLICT target)
+# Copies of each row that concurrent writers spread over on PostgreSQL (shards 1..SHARDS); shard 0
+# holds bulk loads and what ``fold`` gathers. SQLite has one writer at a time and writes shard 0.
+SHARDS = 8
+FOLD = 20_000  # rows gathered per fold statement
 BATCH = 400  # rows per bulk statement: 400 × 54 parameters stays under SQLite's 32,766
 
 Vector = dict[str, int]
@@ -269,30 +275,53 @@ def _deltas(s: State, v: Vector, sign: int, into: dict[Key, Vector]) -> None:
 
 
 def _apply(deltas: Mapping[Key, Vector]) -> None:
-    """Add ``deltas`` to their rows in one statement (rows are created as needed)."""
+    """Add ``deltas`` to their rows in one statement (rows are created as needed), in key order so
+    that two writers of the same shard lock the rows they share in the same order."""
     columns = sorted({c for v in deltas.values() for c, n in v.items() if n}, key=COLUMNS.index)
     rows = [
         (day, _depth(node), node, parent_of(node), dim, value, *(v.get(c, 0) for c in columns))
-        for (day, node, dim, value), v in deltas.items()
+        for (day, node, dim, value), v in sorted(deltas.items())
         if any(v.get(c, 0) for c in columns)
     ]
     if rows:
-        add_rows(columns, rows, many=len(rows) > BATCH)
+        add_rows(columns, rows, many=len(rows) > BATCH, shard=shard())
 
 
-def add_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, many: bool = False) -> int:
-    """INSERT rows of (KEY..., ``columns``...) adding the measures to rows that exist. ``many``: one
-    executemany of single-row statements (bulk loads) instead of one multi-row statement."""
+def shard() -> int:
+    """The copy of the rollup rows this connection writes: on PostgreSQL one of 1..SHARDS by the
+    server process serving it, so that writers on different connections rarely wait for each other's
+    commit on the hot rows (every matter of a day adds to the rows of the whole net, its province, city
+    and county); 0 on SQLite. One connection always writes the same shard, so the statements of one
+    transaction never cross another's in two shards at once."""
+    if connection.vendor != "postgresql":
+        return 0
+    if connection.connection is None:
+        connection.ensure_connection()
+    return int(connection.connection.info.backend_pid) % SHARDS + 1
+
+
+def add_rows(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, many: bool = False, shard: int = 0
+) -> int:
+    """INSERT rows of (KEY..., ``columns``...) into ``shard``, adding the measures to rows that exist.
+    ``many``: one executemany of single-row statements (bulk loads) instead of one multi-row statement."""
     table = connection.ops.quote_name(Tally._meta.db_table)
     q = connection.ops.quote_name
-    names = ", ".join(q(c) for c in (*KEY, *columns))
-    width = len(KEY) + len(columns)
+    names = ", ".join(q(c) for c in (*KEY, "shard", *columns))
+    width = len(KEY) + 1 + len(columns)
     updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in columns)
-    conflict = f"ON CONFLICT ({q('dim')}, {q('area_path')}, {q('day')}, {q('value')}) DO UPDATE SET {updates}"
+    conflict = f"ON CONFLICT ({', '.join(q(c) for c in UNIQUE)}) DO UPDATE SET {updates}"
     adapt = connection.ops.adapt_datefield_value
-    prepared = [[adapt(r[0]), *r[1:]] for r in rows]
+    key = len(KEY)
+    prepared = [[adapt(r[0]), *r[1:key], shard, *r[key:]] for r in rows]
     if not prepared:
         return 0
+    if connection.vendor == "postgresql" and len(prepared) > 1:  # one array per column, any number of rows
+        fields = [Tally._meta.get_field(c) for c in (*KEY, "shard", *columns)]
+        sql = f"INSERT INTO {table} ({names}) {bulk.unnest(fields)} {conflict}"
+        for i in range(0, len(prepared), bulk.CHUNK):
+            bulk.execute_arrays(sql, [list(c) for c in zip(*prepared[i : i + bulk.CHUNK], strict=True)])
+        return len(prepared)
     one = "(" + ", ".join(["%s"] * width) + ")"
     with connection.cursor() as cursor:
         if many:  # multi-row statements of BATCH rows: one round trip each instead of one per row
@@ -304,6 +333,35 @@ def add_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, many: boo
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(prepared))} {conflict}"  # noqa: S608
             cursor.execute(sql, [x for r in prepared for x in r])
     return len(prepared)
+
+
+def fold(limit: int = FOLD) -> int:
+    """Gather the copies writers left in shards 1..SHARDS into shard 0 (``onegrid worker``, every
+    minute), at most ``limit`` of them per call; returns the shard-0 rows written or added to.
+
+    One statement: the copies leave their shard and add to shard 0 together, so readers see the same
+    sums before and after. Copies a writer holds are skipped (``SKIP LOCKED``) and gathered next time:
+    the fold never waits for a writer, and writers never write shard 0, so neither can deadlock the
+    other; a writer waits for a copy the fold holds for one statement at most."""
+    if connection.vendor != "postgresql":
+        return 0
+    q = connection.ops.quote_name
+    table, pk = q(Tally._meta.db_table), q(str(Tally._meta.pk.column))
+    key = ", ".join(q(c) for c in ("dim", "area_path", "day", "value"))
+    names = ", ".join(q(c) for c in (*KEY, "shard", *COLUMNS))
+    sums = ", ".join(f"SUM({q(c)})" for c in COLUMNS)
+    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {table} WHERE {pk} IN ("  # noqa: S608
+            f"SELECT {pk} FROM {table} WHERE {q('shard')} > 0 LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING *) "
+            f"INSERT INTO {table} ({names}) SELECT {q('day')}, MIN({q('depth')}), {q('area_path')}, "
+            f"MIN({q('parent')}), {q('dim')}, {q('value')}, 0, {sums} FROM moved "
+            f"GROUP BY {key} ORDER BY {key} "
+            f"ON CONFLICT ({', '.join(q(c) for c in UNIQUE)}) DO UPDATE SET {updates}",
+            [limit],
+        )
+        return int(cursor.rowcount)
 
 
 # ------------------------------------------------------------------------------------------ hooks

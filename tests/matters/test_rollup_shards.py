@@ -1,0 +1,132 @@
+"""The rollup's shards: on PostgreSQL concurrent writers add to copies of the hot rows, readers sum the
+copies, and the worker's fold gathers them into shard 0 without changing any sum. Numbers are reserved
+apart from the intake transaction there, and stay unique under concurrent intake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+from tests.factories import Net
+from tests.matters.conftest import Desk
+from tests.matters.test_stats import _rows, _seeded  # noqa: F401  (the fixture, for the threads' test)
+
+from onegrid.matters import generate, intake, rollup, stats
+from onegrid.matters.models import Matter, Tally
+
+WRITERS, EACH = 4, 6
+
+
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("shards and the fold are PostgreSQL's: SQLite has one writer at a time")
+
+
+def _answers(net: Net) -> dict[str, Any]:
+    today = dt.date.today()
+    q = stats.Question(nodes=(net.county.path,), since=today - dt.timedelta(days=30), until=today)
+    return {
+        "total": stats.sums(q, None),
+        "org": stats.sums(q, "value", dim="org"),
+        "days": stats.sums(q, "day"),
+        "children": stats.sums(q, "child"),
+    }
+
+
+def test_sqlite_writes_one_copy_of_each_row(desk: Desk, net: Net) -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL spreads writers over shards")
+    generate.generate(count=20, seed=5, days=10)
+    assert rollup.shard() == 0
+    assert not Tally.objects.filter(shard__gt=0).exists()
+    assert rollup.fold() == 0
+
+
+def test_readers_sum_the_copies_and_the_fold_keeps_every_sum(desk: Desk, net: Net) -> None:
+    _postgresql_only()
+    generate.generate(count=60, seed=3, days=20)
+    before = _answers(net)
+    kept = _rows()
+    # copies of the county's rows for one day in three shards, as concurrent writers leave them
+    day = max(Tally.objects.filter(area_path=net.county.path, dim="").values_list("day", flat=True))
+    copies = [
+        (
+            day,
+            rollup._depth(net.county.path),
+            net.county.path,
+            rollup.parent_of(net.county.path),
+            "",
+            "",
+            2,
+            1,
+        )
+    ]
+    for shard in (1, 4, 8):
+        rollup.add_rows(["n", "closed"], copies, shard=shard)
+    assert Tally.objects.filter(shard__gt=0).count() == 3
+    grown = _answers(net)
+    assert grown["total"][None]["n"] == before["total"][None]["n"] + 6
+    assert grown["total"][None]["closed"] == before["total"][None]["closed"] + 3
+    assert grown["days"][day]["n"] == before["days"][day]["n"] + 6
+
+    assert rollup.fold() == 1  # one shard-0 row added to
+    assert not Tally.objects.filter(shard__gt=0).exists()
+    assert _answers(net) == grown
+    # and with the copies taken back out, every row is what it was
+    rollup.add_rows(["n", "closed"], [(*copies[0][:6], -6, -3)])
+    assert _rows() == kept
+    assert rollup.fold() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_seeded")
+def test_concurrent_intakes_spread_over_shards_and_fold_back(
+    desk: Desk, people: dict[str, Any], net: Net
+) -> None:
+    _postgresql_only()
+    start = threading.Barrier(WRITERS)
+    numbers: list[str] = []
+    failures: list[BaseException] = []
+
+    def write(k: int) -> None:
+        try:
+            start.wait()
+            for i in range(EACH):
+                received = intake.take_in(
+                    actor=people["county"],
+                    report=intake.Report(
+                        channel="hotline_12345",
+                        category="garbage",
+                        title=f"垃圾无人清运 {k}-{i}",
+                        area_code=net.grid_a1.code,
+                    ),
+                )
+                numbers.append(received.matter.number)
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    assert len(numbers) == len(set(numbers)) == WRITERS * EACH
+    assert Matter.objects.count() == WRITERS * EACH
+    shards = set(Tally.objects.values_list("shard", flat=True))
+    assert 0 not in shards  # writers never write shard 0 on PostgreSQL
+    assert len(shards) > 1  # four connections, four server processes: at least two shards
+
+    kept = _rows()
+    assert kept[(str(rollup.day_of(timezone.now())), "/", "", "")][0] == WRITERS * EACH
+    rollup.fold()
+    assert set(Tally.objects.values_list("shard", flat=True)) == {0}
+    assert _rows() == kept
+    rollup.rebuild()
+    assert _rows() == kept  # the rollup kept by the writers is the rollup rebuilt from the matters
