@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
@@ -54,32 +55,25 @@ PLAIN_VALUES = (str, int, float, type(None))
 
 def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """INSERT ``rows`` (tuples in the order of ``fields``) into ``model``'s table; returns the count."""
-    meta = model._meta
-    concrete = [meta.get_field(name) for name in fields]
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in concrete)  # type: ignore[union-attr]
-    postgresql = connection.vendor == "postgresql"
-    placeholders = ", ".join(
-        "CAST(%s AS jsonb)" if postgresql and isinstance(f, models.JSONField) else "%s" for f in concrete
-    )
-    head = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
-    sql = f"{head}VALUES ({placeholders})"
-    arrays = f"{head}{unnest(concrete, json_as_text=True)}" if postgresql else ""
-    datetimes = [i for i, f in enumerate(concrete) if isinstance(f, models.DateTimeField)]
+    statements = _statements(model, tuple(fields))
+    adapt = connection.ops.adapt_datetimefield_value
     count = 0
     batch: list[list[Any]] = []
 
     def write(cursor: Any) -> None:
-        if arrays and len(batch) > 1:
-            execute_arrays(arrays, [list(c) for c in zip(*batch, strict=True)])
+        if statements.arrays and len(batch) > 1:
+            execute_arrays(statements.arrays, [list(c) for c in zip(*batch, strict=True)])
+        elif len(batch) == 1:
+            cursor.execute(statements.one, batch[0])
         else:
-            cursor.executemany(sql, batch)
+            cursor.executemany(statements.one, batch)
 
     with connection.cursor() as cursor:
         for row in rows:
             values = list(row)
-            for i in datetimes:
+            for i in statements.datetimes:
                 if isinstance(values[i], dt.datetime):
-                    values[i] = connection.ops.adapt_datetimefield_value(values[i])
+                    values[i] = adapt(values[i])
             batch.append(values)
             if len(batch) >= CHUNK:
                 write(cursor)
@@ -89,6 +83,37 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
             write(cursor)
             count += len(batch)
     return count
+
+
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    one: str  # the statement of one row
+    arrays: str  # PostgreSQL: the statement of any number of rows, one array per column ("" elsewhere)
+    datetimes: tuple[int, ...]  # positions of the moments
+
+
+_inserts: dict[tuple[str, type[models.Model], tuple[str, ...]], _Insert] = {}
+
+
+def _statements(model: type[models.Model], fields: tuple[str, ...]) -> _Insert:
+    """``insert``'s statements for these fields of ``model`` on this database, worked out once."""
+    key = (connection.vendor, model, fields)
+    found = _inserts.get(key)
+    if found is not None:
+        return found
+    concrete = [model._meta.get_field(name) for name in fields]
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in concrete)  # type: ignore[union-attr]
+    postgresql = connection.vendor == "postgresql"
+    placeholders = ", ".join(
+        "CAST(%s AS jsonb)" if postgresql and isinstance(f, models.JSONField) else "%s" for f in concrete
+    )
+    head = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
+    found = _inserts[key] = _Insert(
+        one=f"{head}VALUES ({placeholders})",
+        arrays=f"{head}{unnest(concrete, json_as_text=True)}" if postgresql else "",
+        datetimes=tuple(i for i, f in enumerate(concrete) if isinstance(f, models.DateTimeField)),
+    )
+    return found
 
 
 def unnest(fields: Sequence[Any], *, json_as_text: bool = False) -> str:
