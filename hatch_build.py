@@ -77,8 +77,11 @@ def build(root: Path, out: Path) -> str | None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{shlex.join(command)} failed: {exc}"
     if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return f"{shlex.join(command)} failed (OpenSSL headers: libssl-dev): " + " | ".join(lines)
+        said = (
+            " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+            or f"exit status {done.returncode}"
+        )
+        return f"{shlex.join(command)} failed (are OpenSSL's headers there? Debian: libssl-dev): {said}"
     probe = subprocess.run(  # noqa: S603
         [sys.executable, "-c", PROBE, str(out)], capture_output=True, text=True, timeout=60, check=False
     )
@@ -96,12 +99,15 @@ class HasherBuildHook(BuildHookInterface):  # type: ignore[misc]
             return
         root = Path(self.root)
         name = "_hasher" + sysconfig.get_config_var("EXT_SUFFIX")
-        out = Path(tempfile.mkdtemp(prefix="onegrid-hasher-")) / name
+        self._scratch = tempfile.mkdtemp(prefix="onegrid-hasher-")
+        out = Path(self._scratch) / name
         why = build(root, out)
         if version == "editable":  # the install imports from src/: the module goes there, or none at all
             in_place = root / SOURCE.parent / name
             if why is None:
-                os.replace(out, in_place)  # a running process keeps the file it has open
+                staged = in_place.with_name(name + ".new")
+                shutil.copyfile(out, staged)
+                os.replace(staged, in_place)  # a new file: a running process keeps the one it has open
             else:
                 in_place.unlink(missing_ok=True)
         if why is not None:
@@ -113,3 +119,8 @@ class HasherBuildHook(BuildHookInterface):  # type: ignore[misc]
             build_data["force_include"][str(out)] = f"onegrid/ledger/{name}"
             build_data["pure_python"] = False
             build_data["infer_tag"] = True
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        scratch = getattr(self, "_scratch", None)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)

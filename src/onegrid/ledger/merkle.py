@@ -115,7 +115,9 @@ def _batch_hasher() -> tuple[
     try:
         from onegrid.ledger import _hasher
     except ImportError as exc:
-        return py_leaf_hashes, py_parents, f"Python (hashlib): the C batch hasher is not available ({exc})"
+        built = not isinstance(exc, ModuleNotFoundError) and "cannot import name" not in str(exc)
+        why = f"does not load ({exc})" if built else "was not built at install"
+        return py_leaf_hashes, py_parents, f"Python (hashlib): the C batch hasher {why}"
     return _hasher.leaf_hashes, _hasher.parents, f"C (onegrid.ledger._hasher, {_hasher.OPENSSL_VERSION})"
 
 
