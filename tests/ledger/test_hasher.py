@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onegrid.ledger import merkle
+from onegrid.ledger import merkle, tiles
 
 from .test_merkle import LEAVES, NODES, ROOTS
 
@@ -296,3 +296,81 @@ def test_the_build_makes_a_module_that_loads_and_checks(tmp_path: Path) -> None:
     fresh = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fresh)
     assert fresh.leaf_hashes(LEAVES) == merkle.py_leaf_hashes(LEAVES)
+
+
+# ------------------------------------------------------------------------------ gathering a tile
+
+
+@st.composite
+def gathers(draw: st.DrawFn) -> tuple[list[list[bytes]], list[int], list[tuple[int, int]], int, int]:
+    depth = draw(st.integers(1, 8))
+    levels = [[os.urandom(32) for _ in range(draw(st.integers(0, 12)))] for _ in range(depth)]
+    shifts = [draw(st.integers(-5, 5)) for _ in range(depth)]
+    order = [
+        (r, i - shifts[r])
+        for r in draw(st.lists(st.sampled_from([r for r in range(depth) if levels[r]] or [0]), max_size=40))
+        if levels[r]
+        for i in [draw(st.integers(0, len(levels[r]) - 1))]
+    ]
+    start = draw(st.integers(0, len(order)))
+    return levels, shifts, order, start, draw(st.integers(start, len(order)))
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(gathers())
+def test_gather_agrees_with_python(
+    case: tuple[list[list[bytes]], list[int], list[tuple[int, int]], int, int],
+) -> None:
+    assert compiled is not None
+    assert compiled.gather(*case) == tiles.py_gather(*case)
+
+
+@needs_c
+def test_gather_refuses_what_is_not_a_level_of_hashes() -> None:
+    assert compiled is not None
+    h = os.urandom(32)
+    with pytest.raises(IndexError):
+        compiled.gather([[h]], [0], [(0, 1)], 0, 1)  # past the level's end
+    with pytest.raises(IndexError):
+        compiled.gather([[h]], [0], [(0, -1)], 0, 1)  # no wrapping around, unlike a list
+    with pytest.raises(IndexError):
+        compiled.gather([[h]], [0], [(1, 0)], 0, 1)  # no such level
+    with pytest.raises(IndexError):
+        compiled.gather([[h]], [0], [(0, 0)], 0, 2)  # stop beyond the order
+    with pytest.raises(TypeError):
+        compiled.gather([[b"short"]], [0], [(0, 0)], 0, 1)
+    with pytest.raises(TypeError):
+        compiled.gather([["x" * 32]], [0], [(0, 0)], 0, 1)  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        compiled.gather([[h]], [0], [[0, 0]], 0, 1)  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        compiled.gather([[h]], [0], [(0, "0")], 0, 1)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="one shift per level"):
+        compiled.gather([[h]], [], [(0, 0)], 0, 1)
+    with pytest.raises(TypeError):
+        compiled.gather((h,), [0], [(0, 0)], 0, 1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("hasher", HASHERS)
+def test_cut_gives_the_same_tiles_either_way(hasher: Hasher, monkeypatch: pytest.MonkeyPatch) -> None:
+    if hasher[0] is merkle.py_leaf_hashes:
+        monkeypatch.setattr(tiles, "gather", tiles.py_gather)
+        monkeypatch.setattr(merkle, "parents", merkle.py_parents)
+    else:
+        assert compiled is not None
+        monkeypatch.setattr(tiles, "gather", compiled.gather)
+        monkeypatch.setattr(merkle, "parents", compiled.parents)
+    for before, count in [(0, 1), (0, 700), (255, 2), (65_530, 600), (1000, 1)]:
+        data = [i.to_bytes(4, "big") for i in range(before + count)]
+        reference = merkle.CompactRange()
+        writer = tiles.Writer()
+        writer.add(reference.append(merkle.py_leaf_hashes(data[:before])))
+        start = {k: bytes(v) for k, v in writer.tiles.items()}
+        writer.add(reference.append(merkle.py_leaf_hashes(data[before:])))
+        compact = merkle.CompactRange()
+        compact.append(merkle.py_leaf_hashes(data[:before]))
+        grown = tiles.cut(compact.extend(hasher[0](data[before:])), before, before + count)
+        assert {k: start.get(k, b"") + v for k, v in grown.items()} == {
+            k: bytes(writer.tiles[k]) for k in grown
+        }

@@ -4,6 +4,10 @@
  *   parents(hashes) -> list[bytes]        SHA-256(0x01 || left || right) of each consecutive pair of
  *                                         the 32-byte hashes (an odd last hash is left out)
  *
+ *   gather(levels, shifts, order, start, stop) -> bytes
+ *                                         levels[r][j + shifts[r]] for (r, j) in order[start:stop],
+ *                                         joined: ledger.tiles.cut's assembly of a tile's new bytes
+ *
  * Lists of 32-byte bytes in and out, the form the ledger's Python code holds a tree level in: no
  * joining before a call and no slicing after it.
  *
@@ -21,6 +25,7 @@
 #include <Python.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <string.h>
 
 #define HASH_SIZE 32
 
@@ -160,12 +165,76 @@ fail:
     return NULL;
 }
 
+static PyObject *
+gather(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *levels, *shifts, *order;
+    Py_ssize_t start, stop;
+    if (!PyArg_ParseTuple(args, "O!O!O!nn:gather", &PyList_Type, &levels, &PyList_Type, &shifts, &PyList_Type,
+                          &order, &start, &stop)) {
+        return NULL;
+    }
+    Py_ssize_t depth = PyList_GET_SIZE(levels);
+    if (PyList_GET_SIZE(shifts) != depth) {
+        PyErr_SetString(PyExc_ValueError, "gather() needs one shift per level");
+        return NULL;
+    }
+    if (start < 0 || stop < start || stop > PyList_GET_SIZE(order)) {
+        PyErr_SetString(PyExc_IndexError, "gather(): start and stop must lie within the order");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (stop - start) * HASH_SIZE);
+    if (out == NULL) {
+        return NULL;
+    }
+    char *dst = PyBytes_AS_STRING(out);
+    for (Py_ssize_t k = start; k < stop; k++, dst += HASH_SIZE) {
+        PyObject *pick = PyList_GET_ITEM(order, k);
+        if (!PyTuple_Check(pick) || PyTuple_GET_SIZE(pick) != 2) {
+            PyErr_Format(PyExc_TypeError, "order item %zd is not a (level, index) pair", k);
+            goto fail;
+        }
+        Py_ssize_t r = PyLong_AsSsize_t(PyTuple_GET_ITEM(pick, 0));
+        Py_ssize_t j = PyLong_AsSsize_t(PyTuple_GET_ITEM(pick, 1));
+        if ((r == -1 || j == -1) && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (r < 0 || r >= depth || !PyList_Check(PyList_GET_ITEM(levels, r))) {
+            PyErr_Format(PyExc_IndexError, "order item %zd names level %zd, not a list of hashes", k, r);
+            goto fail;
+        }
+        Py_ssize_t shift = PyLong_AsSsize_t(PyList_GET_ITEM(shifts, r));
+        if (shift == -1 && PyErr_Occurred()) {
+            goto fail;
+        }
+        PyObject *level = PyList_GET_ITEM(levels, r);
+        Py_ssize_t i = j + shift;
+        if (i < 0 || i >= PyList_GET_SIZE(level)) {
+            PyErr_Format(PyExc_IndexError, "order item %zd: level %zd has no hash %zd", k, r, i);
+            goto fail;
+        }
+        PyObject *h = PyList_GET_ITEM(level, i);
+        if (!PyBytes_Check(h) || PyBytes_GET_SIZE(h) != HASH_SIZE) {
+            PyErr_Format(PyExc_TypeError, "level %zd item %zd is not a %d-byte bytes object", r, i, HASH_SIZE);
+            goto fail;
+        }
+        memcpy(dst, PyBytes_AS_STRING(h), HASH_SIZE);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"leaf_hashes", leaf_hashes, METH_O,
      "leaf_hashes(entries) -> list[bytes]: SHA-256(0x00 || entry) of each entry."},
     {"parents", parents, METH_O,
      "parents(hashes) -> list[bytes]: SHA-256(0x01 || left || right) of each consecutive pair of the "
      "32-byte hashes; an odd last hash is left out."},
+    {"gather", gather, METH_VARARGS,
+     "gather(levels, shifts, order, start, stop) -> bytes: the hashes levels[r][j + shifts[r]] for (r, j) "
+     "in order[start:stop], joined (tiles.cut's assembly of a tile)."},
     {NULL, NULL, 0, NULL},
 };
 
