@@ -40,6 +40,18 @@ typedef struct {
     int held;
 } input;
 
+/* Item i of the sequence, or NULL with RuntimeError if it has shrunk under us (a buffer export can run
+ * Python code that changes a list, from Python 3.12 on). */
+static PyObject *
+item_at(PyObject *seq, Py_ssize_t i)
+{
+    if (i >= PySequence_Fast_GET_SIZE(seq)) {
+        PyErr_SetString(PyExc_RuntimeError, "the sequence changed size while it was hashed");
+        return NULL;
+    }
+    return PySequence_Fast_GET_ITEM(seq, i);
+}
+
 static int
 take(PyObject *item, input *in, const char *what, Py_ssize_t i)
 {
@@ -90,16 +102,22 @@ leaf_hashes(PyObject *Py_UNUSED(module), PyObject *entries)
         Py_DECREF(seq);
         return NULL;
     }
-    PyObject **items = PySequence_Fast_ITEMS(seq);
     SHA256_CTX ctx;
     input in;
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (take(items[i], &in, "entry", i) != 0) {
+        PyObject *item = item_at(seq, i);
+        if (item == NULL) {
+            goto fail;
+        }
+        Py_INCREF(item);
+        if (take(item, &in, "entry", i) != 0) {
+            Py_DECREF(item);
             goto fail;
         }
         ctx = leaf_seed;
         SHA256_Update(&ctx, in.data, (size_t)in.len);
         release(&in);
+        Py_DECREF(item);
         PyObject *h = digest_of(&ctx);
         if (h == NULL) {
             goto fail;
@@ -127,30 +145,41 @@ parents(PyObject *Py_UNUSED(module), PyObject *hashes)
         Py_DECREF(seq);
         return NULL;
     }
-    PyObject **items = PySequence_Fast_ITEMS(seq);
     SHA256_CTX ctx;
     input left, right;
     for (Py_ssize_t i = 0; i < pairs; i++) {
-        if (take(items[2 * i], &left, "hash", 2 * i) != 0) {
+        PyObject *a = item_at(seq, 2 * i);
+        PyObject *b = a == NULL ? NULL : item_at(seq, 2 * i + 1);
+        if (b == NULL) {
             goto fail;
         }
-        if (take(items[2 * i + 1], &right, "hash", 2 * i + 1) != 0) {
+        Py_INCREF(a);
+        Py_INCREF(b);
+        int ok = take(a, &left, "hash", 2 * i) == 0;
+        if (ok && take(b, &right, "hash", 2 * i + 1) != 0) {
             release(&left);
-            goto fail;
+            ok = 0;
         }
-        if (left.len != HASH_SIZE || right.len != HASH_SIZE) {
+        if (ok && (left.len != HASH_SIZE || right.len != HASH_SIZE)) {
             Py_ssize_t bad = left.len != HASH_SIZE ? 2 * i : 2 * i + 1;
             PyErr_Format(PyExc_ValueError, "hash %zd is %zd bytes, not %d", bad,
                          bad == 2 * i ? left.len : right.len, HASH_SIZE);
             release(&left);
             release(&right);
+            ok = 0;
+        }
+        if (ok) {
+            ctx = node_seed;
+            SHA256_Update(&ctx, left.data, HASH_SIZE);
+            SHA256_Update(&ctx, right.data, HASH_SIZE);
+            release(&left);
+            release(&right);
+        }
+        Py_DECREF(a);
+        Py_DECREF(b);
+        if (!ok) {
             goto fail;
         }
-        ctx = node_seed;
-        SHA256_Update(&ctx, left.data, HASH_SIZE);
-        SHA256_Update(&ctx, right.data, HASH_SIZE);
-        release(&left);
-        release(&right);
         PyObject *h = digest_of(&ctx);
         if (h == NULL) {
             goto fail;
