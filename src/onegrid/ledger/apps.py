@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,9 +33,29 @@ class LedgerConfig(AppConfig):
         sweeps.register("ledger.anchor-audit", 5, anchoring.sweep)
         # a flush or migration may have emptied or rewritten the tiles: the tile cache starts over
         post_migrate.connect(_forget_tiles, dispatch_uid="ledger.forget-tiles")
+        checks.register(_hasher_check, "ledger")
 
 
 def _forget_tiles(**kwargs: object) -> None:
     from onegrid.ledger import log
 
     log.tile_cache.clear()
+
+
+def _hasher_check(**kwargs: Any) -> list[checks.CheckMessage]:
+    """Say so when the ledger hashes in pure Python: the same results, about half the append rate."""
+    from onegrid.ledger import merkle
+
+    if merkle.HASHER_IS_C:
+        return []
+    return [
+        checks.Info(
+            f"The evidence ledger hashes in pure Python: {merkle.HASHER}.",
+            hint="Unset ONEGRID_LEDGER_HASHER to use the compiled one."
+            if "ONEGRID_LEDGER_HASHER" in merkle.HASHER
+            else "Install a C compiler and Python's and OpenSSL's headers (Debian: gcc python3-dev "
+            "libssl-dev), then `uv sync --reinstall-package onegrid`; `onegrid ledger hasher` shows "
+            "which hasher is in use.",
+            id="ledger.I001",
+        )
+    ]

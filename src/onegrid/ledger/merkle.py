@@ -12,15 +12,23 @@ the right border, where it is the right fold of complete nodes (``fold``). A pro
 last leaf, so appending yields one row per leaf: the leaf hash followed by the roots of the subtrees
 that leaf completes, bottom up (``CompactRange.append``, ``address``); ``ledger.tiles`` cuts these rows
 into the stored tiles.
+
+Batches are hashed by ``leaf_hashes`` and ``parents``: in C through OpenSSL's SHA-256 when the
+extension ``onegrid.ledger._hasher`` was built at install time, otherwise by the pure-Python functions
+below, which give the same bytes. ``HASHER`` says which is in use; ``ONEGRID_LEDGER_HASHER=python``
+in the environment makes a process use the pure-Python ones.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
+    "HASHER",
+    "HASHER_IS_C",
     "HASH_SIZE",
     "CompactRange",
     "MemoryTree",
@@ -35,7 +43,9 @@ __all__ = [
     "leaf_hash",
     "leaf_hashes",
     "node_hash",
-    "pair_hashes",
+    "parents",
+    "py_leaf_hashes",
+    "py_parents",
     "resolve_with",
     "root_from_inclusion_proof",
     "verify_consistency",
@@ -62,9 +72,9 @@ def leaf_hash(data: bytes) -> bytes:
     return _sha256(b"\x00" + data).digest()
 
 
-def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
-    """``leaf_hash`` of each entry, for a batch: a copy of a hasher already holding the 0x00 byte per
-    entry, instead of a new hasher and a concatenated copy of the entry."""
+def py_leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
+    """``leaf_hash`` of each entry, for a batch, in Python: a copy of a hasher already holding the 0x00
+    byte per entry, instead of a new hasher and a concatenated copy of the entry."""
     out: list[bytes] = []
     add = out.append
     seeded = _LEAF.copy
@@ -75,17 +85,44 @@ def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
     return out
 
 
-def pair_hashes(joined: bytes | memoryview, count: int) -> list[bytes]:
-    """``node_hash`` of the first ``count`` consecutive pairs of the 32-byte hashes in ``joined``."""
+def py_parents(hashes: Iterable[bytes]) -> list[bytes]:
+    """``node_hash`` of each consecutive pair of the 32-byte ``hashes`` (an odd last one is left out),
+    in Python. TypeError for what is not a byte string, ValueError for a hash that is not 32 bytes."""
+    if not isinstance(hashes, list | tuple):
+        hashes = list(hashes)
     out: list[bytes] = []
     add = out.append
     seeded = _NODE.copy
-    view = memoryview(joined)
-    for i in range(0, 64 * count, 64):
+    for i in range(0, len(hashes) - 1, 2):
+        left, right = hashes[i], hashes[i + 1]
         h = seeded()
-        h.update(view[i : i + 64])
+        h.update(left)
+        h.update(right)
+        if len(left) != HASH_SIZE or len(right) != HASH_SIZE:
+            bad = i if len(left) != HASH_SIZE else i + 1
+            raise ValueError(f"hash {bad} is {len(hashes[bad])} bytes, not {HASH_SIZE}")
         add(h.digest())
     return out
+
+
+def _batch_hasher() -> tuple[
+    Callable[[Iterable[bytes]], list[bytes]], Callable[[Iterable[bytes]], list[bytes]], str
+]:
+    """The compiled batch hasher if it was built and not refused by ``ONEGRID_LEDGER_HASHER=python``,
+    else the pure-Python functions; with a description of the choice."""
+    if os.environ.get("ONEGRID_LEDGER_HASHER", "").strip().lower() == "python":
+        return py_leaf_hashes, py_parents, "Python (hashlib), chosen by ONEGRID_LEDGER_HASHER=python"
+    try:
+        from onegrid.ledger import _hasher
+    except ImportError as exc:
+        built = not isinstance(exc, ModuleNotFoundError) and "cannot import name" not in str(exc)
+        why = f"does not load ({exc})" if built else "was not built at install"
+        return py_leaf_hashes, py_parents, f"Python (hashlib): the C batch hasher {why}"
+    return _hasher.leaf_hashes, _hasher.parents, f"C (onegrid.ledger._hasher, {_hasher.OPENSSL_VERSION})"
+
+
+leaf_hashes, parents, HASHER = _batch_hasher()
+HASHER_IS_C = HASHER.startswith("C ")
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -324,8 +361,7 @@ class CompactRange:
         while current:
             levels.append(current)
             left = old.get(level) if n >> level & 1 else None
-            row = [left, *current] if left is not None else current
-            current = pair_hashes(b"".join(row), len(row) >> 1)
+            current = parents([left, *current] if left is not None else current)
             level += 1
         border = []
         for lv in range(end.bit_length() - 1, -1, -1):
@@ -354,9 +390,8 @@ class MemoryTree:
         tree = cls()
         tree.levels = [hashes]
         level = hashes
-        sha = _sha256
         while len(level) > 1:
-            level = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+            level = parents(level)
             tree.levels.append(level)
         return tree
 

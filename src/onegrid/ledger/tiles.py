@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 
+from onegrid.ledger import merkle
 from onegrid.ledger.merkle import HASH_SIZE, Node, completes
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "bottom",
     "cut",
     "entries",
+    "gather",
     "key",
     "leaf_rows",
     "length_at",
@@ -44,6 +46,7 @@ __all__ = [
     "offset",
     "partial_tiles",
     "path_spots",
+    "py_gather",
     "read",
     "size_of",
     "split_key",
@@ -288,6 +291,25 @@ def bottom(blob: bytes, width: int) -> bytes:
     return b"".join(blob[HASH_SIZE * offset(j) : HASH_SIZE * (offset(j) + 1)] for j in range(width))
 
 
+def py_gather(
+    levels: list[list[bytes]], shifts: list[int], order: list[tuple[int, int]], start: int, stop: int
+) -> bytes:
+    """The hashes ``levels[r][j + shifts[r]]`` for ``(r, j)`` in ``order[start:stop]``, joined."""
+    return b"".join([levels[r][j + shifts[r]] for r, j in order[start:stop]])
+
+
+def _gather() -> Callable[[list[list[bytes]], list[int], list[tuple[int, int]], int, int], bytes]:
+    """The compiled ``gather`` along with the compiled hasher (``merkle.HASHER``), else ``py_gather``."""
+    if merkle.HASHER_IS_C:
+        from onegrid.ledger import _hasher
+
+        return _hasher.gather
+    return py_gather
+
+
+gather = _gather()
+
+
 def cut(levels: list[list[bytes]], before: int, after: int) -> dict[int, bytes]:
     """What growing the tree from ``before`` to ``after`` leaves adds to each tile: per tile key, the
     bytes to append to it (a tile new to the tree gets all of its bytes). ``levels`` are the new
@@ -305,9 +327,7 @@ def cut(levels: list[list[bytes]], before: int, after: int) -> dict[int, bytes]:
             a = max(0, min(WIDTH, first - (index << HEIGHT)))
             b = min(WIDTH, last - (index << HEIGHT))
             shift = [(index << (HEIGHT - r)) - (before >> (base + r)) for r in range(HEIGHT)]
-            out[level << _LEVEL_SHIFT | index] = b"".join(
-                [lists[r][j + shift[r]] for r, j in _ORDER[_OFFSET[a] : _OFFSET[b]]]
-            )
+            out[level << _LEVEL_SHIFT | index] = gather(lists, shift, _ORDER, _OFFSET[a], _OFFSET[b])
         level += 1
     return out
 

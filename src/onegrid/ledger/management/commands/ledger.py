@@ -1,5 +1,5 @@
 """``onegrid ledger verify RECEIPT --key PUB [--doc FILE]`` (offline, no database) | ``anchor`` | ``check``
-| ``key`` | ``keygen [--witness NAME]`` | ``cosign CHECKPOINT --key PRIVATE --name NAME``"""
+| ``key`` | ``keygen [--witness NAME]`` | ``cosign CHECKPOINT --key PRIVATE --name NAME`` | ``hasher``"""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onegrid.ledger import anchoring, checkpoint, keys, note, receipt, verify
+from onegrid.ledger import anchoring, checkpoint, keys, merkle, note, receipt, verify
 
 
 def _read(path: str, what: str) -> bytes:
@@ -65,6 +65,7 @@ class Command(BaseCommand):
         cosign.add_argument("--key", required=True, help="the witness's private key (base64 seed)")
         cosign.add_argument("--name", required=True, help="the witness's key name")
         cosign.add_argument("--time", type=int, help="the cosignature's Unix time (default: now)")
+        sub.add_parser("hasher", help="say which batch hasher appends use: the compiled one or pure Python")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "_" + options["action"])(options)
@@ -116,6 +117,9 @@ class Command(BaseCommand):
         if report.problems:
             raise CommandError(f"the stored log does not check: {len(report.problems)} problems")
         self.stdout.write("every stored hash, checkpoint and signature checks")
+
+    def _hasher(self, options: dict[str, Any]) -> None:
+        self.stdout.write(f"batch hasher: {merkle.HASHER}")
 
     def _key(self, options: dict[str, Any]) -> None:
         self.stdout.write(keys.verifier().vkey)
