@@ -10,12 +10,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.db import connection, transaction
 from django.utils import translation
 from tests.factories import Net
 from tests.matters.conftest import Desk
 from tests.matters.test_stats import _clean, _reference
 
 from onegrid.access.models import Organisation
+from onegrid.kit.errors import Invalid
 from onegrid.matters import generate, rollup, stats
 from onegrid.matters.models import BUCKETS, HISTOGRAM
 
@@ -185,3 +187,30 @@ def test_a_period_without_matters_gives_empty_breakdowns_and_zero_totals(desk: D
         assert out["median_hours_to_close"] is None
         assert out["by_day"] == {}
     assert stats.breakdown(stats.Question(nodes=(), since=long_ago, until=long_ago), "organisation") == []
+
+
+def _parallel_workers() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+@pytest.mark.django_db(transaction=True)
+def test_answers_plan_without_parallel_workers_in_their_own_transaction_only() -> None:
+    default = _parallel_workers()
+    assert default != "0"
+    with stats._serial_plans():  # outside any transaction: in one of its own
+        assert connection.in_atomic_block
+        assert _parallel_workers() == "0"
+    assert not connection.in_atomic_block
+    assert _parallel_workers() == default
+    with transaction.atomic():  # a caller's transaction keeps its settings
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 3")
+        with stats._serial_plans():
+            assert _parallel_workers() == "3"
+    with pytest.raises(Invalid), stats._serial_plans():
+        raise Invalid("a question it cannot answer", field="by")
+    assert not connection.in_atomic_block
+    assert _parallel_workers() == default
