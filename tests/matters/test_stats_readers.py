@@ -198,9 +198,15 @@ def _parallel_workers() -> str:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
 @pytest.mark.django_db(transaction=True)
 def test_answers_plan_without_parallel_workers_in_their_own_transaction_only() -> None:
+    today = dt.date.today()
+    county = stats.Question(nodes=("/330000/330100/330122/",), since=today, until=today)
+    grid = stats.Question(nodes=("/330000/330100/330122/330122001/330122001001/",), since=today, until=today)
     default = _parallel_workers()
     assert default != "0"
-    with stats._serial_plans():  # outside any transaction: in one of its own
+    with stats._serial_plans(grid):  # a small node: nothing to change
+        assert not connection.in_atomic_block
+        assert _parallel_workers() == default
+    with stats._serial_plans(county):  # outside any transaction: in one of its own
         assert connection.in_atomic_block
         assert _parallel_workers() == "0"
     assert not connection.in_atomic_block
@@ -208,9 +214,9 @@ def test_answers_plan_without_parallel_workers_in_their_own_transaction_only() -
     with transaction.atomic():  # a caller's transaction keeps its settings
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 3")
-        with stats._serial_plans():
+        with stats._serial_plans(county):
             assert _parallel_workers() == "3"
-    with pytest.raises(Invalid), stats._serial_plans():
+    with pytest.raises(Invalid), stats._serial_plans(county):
         raise Invalid("a question it cannot answer", field="by")
     assert not connection.in_atomic_block
     assert _parallel_workers() == default

@@ -434,14 +434,19 @@ PARALLEL = "max_parallel_workers_per_gather"
 
 
 @contextlib.contextmanager
-def _serial_plans() -> Iterator[None]:
-    """Statements without parallel workers on PostgreSQL, for the reads of one answer. The rollup's
-    statements read a few thousand rows at most, but the planner takes a node's share of the rows and a
-    dimension's share as independent, expects tens of thousands and plans two workers, whose start
-    costs more than the read (a province's summary of a year: ~55 ms with workers, ~15 ms without, at
-    25 M matters). The setting lasts for the answer's own transaction; inside a caller's transaction
-    (a test, a job) the caller's settings are left alone."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+def _serial_plans(q: Question) -> Iterator[None]:
+    """Statements without parallel workers on PostgreSQL, for the reads of one answer about nodes down
+    to counties. Their rollup statements read a few thousand rows at most, but the planner takes a
+    node's share of the rows and a dimension's share as independent, expects tens of thousands and plans
+    two workers, whose start costs more than the read (a province's summary of a year: ~55 ms with
+    workers, ~15 ms without, at 25 M matters). The setting lasts for the answer's own transaction;
+    inside a caller's transaction (a test, a job) the caller's settings are left alone. Answers about
+    smaller nodes read few rows, well estimated, and skip the two round trips."""
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or all(rollup._depth(node) > rollup.FULL_DEPTH for node in q.nodes)
+    ):
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
@@ -453,7 +458,7 @@ def summary(q: Question, *, memo: Memo | None = None) -> dict[str, Any]:
     """The figures of the question, with counts by channel, category, status, level and day. ``memo``
     (a dict kept by the caller) lets several answers to one question read matters below the rollup once."""
     memo = {} if memo is None else memo
-    with _serial_plans():
+    with _serial_plans(q):
         return _summary(q, memo)
 
 
@@ -476,7 +481,7 @@ def breakdown(q: Question, by: str, *, memo: Memo | None = None) -> list[dict[st
     """One row of figures per child node, organisation, day, channel, category, status or level."""
     if by not in GROUPS:
         raise Invalid(f"by must be one of {', '.join(GROUPS)}", field="by")
-    with _serial_plans():
+    with _serial_plans(q):
         return _breakdown(q, by, memo)
 
 
