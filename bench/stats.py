@@ -1,7 +1,7 @@
 """Dashboard statistics over a province-year of matters, from the rollup and straight from the matters.
 
     uv run python bench/stats.py [--count 25000000] [--seed 1] [--runs 20] [--direct-runs 3]
-                                 [--engines sqlite,postgresql]
+                                 [--engines sqlite,postgresql] [--no-log]
 
 For each engine: builds (or reuses, cached under var/bench/) the synthetic Zhejiang net and ``--count``
 generated matters over 365 days, then times what a leader's dashboard asks — the province's summary
@@ -10,12 +10,17 @@ and day), drill-down to the children of the province, of a city and of a county,
 organisation, the daily trend, and a grid's month — ``--runs`` times each after one warm-up, quoting
 p50/p95. The comparison runs the same questions as plain SQL aggregates over the matters table in the
 same process (``--direct-runs`` times; fewer figures than the rollup answers: no ratings, calls or
-median), and checks that both give the same matter counts.
+median), and checks that both give the same matter counts (``--direct-runs 0`` skips it while
+iterating; a logged run should include it). The by-organisation question is also timed by phase: the
+grouped statement with its rows read into a table (``stats.table``), the figures of every row
+(``stats.figures_of``) and the rest (names, sorting, one dict per row); and the garbage collector's
+full collections during its runs are counted.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -147,6 +152,18 @@ def _measure(url: str, runs: int, direct_runs: int) -> dict[str, Any]:
         ("province by day (trend)", lambda: stats.breakdown(year, "day"), lambda: direct(year, local_day)),
         ("a grid's month (summary)", lambda: stats.summary(month), lambda: direct_summary(month)),
     ]
+
+    def timed(f: Callable[[], Any]) -> float:
+        t = time.perf_counter()
+        f()
+        return (time.perf_counter() - t) * 1000
+
+    full_collections = [0]
+
+    def count_full(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full_collections[0] += 1
+
     out: dict[str, Any] = {
         "matters": Matter.objects.count(),
         "tally_rows": Tally.objects.count(),
@@ -156,12 +173,15 @@ def _measure(url: str, runs: int, direct_runs: int) -> dict[str, Any]:
     for name, ours, theirs in cases:
         answer = ours()  # warm-up
         times = []
+        collected = full_collections[0]
+        gc.callbacks.append(count_full)
         for _ in range(runs):
             t = time.perf_counter()
             ours()
             times.append((time.perf_counter() - t) * 1000)
+        gc.callbacks.remove(count_full)
         direct_times = []
-        counted = 0
+        counted = None
         for _ in range(direct_runs):
             t = time.perf_counter()
             counted = theirs()
@@ -172,12 +192,22 @@ def _measure(url: str, runs: int, direct_runs: int) -> dict[str, Any]:
                 "name": name,
                 "p50": statistics.median(times),
                 "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
-                "direct_p50": statistics.median(direct_times),
+                "direct_p50": statistics.median(direct_times) if direct_times else None,
                 "direct_runs": direct_times,
-                "same": total_of(answer) == counted,
-                "matters": counted,
+                "same": None if counted is None else total_of(answer) == counted,
+                "matters": total_of(answer) if counted is None else counted,
+                "full_collections": full_collections[0] - collected,
             }
         )
+    grouped = stats.table(year, "value", dim="org")
+    phases: dict[str, list[float]] = {"statement": [], "figures": [], "whole": [], "rest": []}
+    for _ in range(runs):  # interleaved, so that the machine's load weighs on every phase alike
+        phases["statement"].append(timed(lambda: stats.table(year, "value", dim="org")))
+        phases["figures"].append(timed(lambda: stats.figures_of(grouped.values)))
+        phases["whole"].append(timed(lambda: stats.breakdown(year, "organisation")))
+        phases["rest"].append(phases["whole"][-1] - phases["statement"][-1] - phases["figures"][-1])
+    out["phases"] = {name: statistics.median(times) for name, times in phases.items()}
+    out["phases"]["organisations"] = len(grouped.keys)
     return out
 
 
@@ -190,6 +220,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--direct-runs", type=int, default=3)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--no-log", action="store_true", help="do not append to docs/benchmarks.md")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -222,13 +253,15 @@ def main() -> None:
                 c["name"],
                 f"{c['p50']:.1f}",
                 f"{c['p95']:.1f}",
-                f"{c['direct_p50']:.0f}",
-                f"{c['direct_p50'] / max(c['p50'], 1e-6):.0f}×",
+                "—" if c["direct_p50"] is None else f"{c['direct_p50']:.0f}",
+                "—" if c["direct_p50"] is None else f"{c['direct_p50'] / max(c['p50'], 1e-6):.0f}×",
                 f"{c['matters']:,}",
-                "yes" if c["same"] else "NO",
+                {None: "not compared", True: "yes", False: "NO"}[c["same"]],
             ]
             for c in data["cases"]
         ]
+        phases = data["phases"]
+        collections = ", ".join(f"{c['name']} {c['full_collections']}" for c in data["cases"])
         results.append(
             Result(
                 title=f"{engine}: {data['matters']:,} matters, {data['tally_rows']:,} rollup rows",
@@ -245,11 +278,17 @@ def main() -> None:
                 notes=[
                     f"rollup: {args.runs} runs after a warm-up; direct SQL over matters_matter: "
                     f"{args.direct_runs} runs (it computes less: no ratings, calls or median). "
-                    + describe_build(engine, args.count, args.seed)
+                    + describe_build(engine, args.count, args.seed),
+                    f"Province by organisation ({phases['organisations']:,} organisations), p50 by phase: "
+                    f"grouped statement and its rows {phases['statement']:.1f} ms, figures of every row "
+                    f"{phases['figures']:.1f} ms, the rest (names, order, one dict per row) "
+                    f"{phases['rest']:.1f} ms "
+                    f"(whole {phases['whole']:.1f} ms). Full garbage collections during the {args.runs} "
+                    f"runs: {collections}.",
                 ],
             )
         )
-    report(f"Statistics dashboard queries at {args.count:,} matters", results)
+    report(f"Statistics dashboard queries at {args.count:,} matters", results, log=not args.no_log)
 
 
 if __name__ == "__main__":
