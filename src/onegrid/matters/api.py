@@ -83,7 +83,7 @@ def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, An
     """Staff in scope see the full timeline; a reporter who only participates sees the plain one.
     ``fresh``: the matter was created just now with this one event (no files, no rating yet)."""
     staff = scope.covers(actor, "matters.view", m.area_path) or steps.member_of(actor, m.owner_id)
-    events = [fresh] if fresh is not None else m.events.select_related("organisation").all()
+    events = [fresh] if fresh is not None else selectors.timeline(m)
     timeline = [
         {
             "at": e.at,
@@ -97,7 +97,6 @@ def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, An
         }
         for e in events
     ]
-    rating = None if fresh is not None else getattr(m, "rating", None) if hasattr(m, "rating") else None
     return summary(m) | {
         "description": m.description,
         "address": m.address,
@@ -116,9 +115,9 @@ def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, An
         "steps": [s.value for s in steps.available(actor, m)] if staff else [],
         "attachments": [
             {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size}
-            for a in ([] if fresh is not None else m.attachments.all())
+            for a in ([] if fresh is not None else selectors.attachments_of(m))
         ],
-        "rating": rating.score if rating else None,
+        "rating": None if fresh is not None else selectors.score_of(m),
     }
 
 

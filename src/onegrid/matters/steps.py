@@ -16,11 +16,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from onegrid.access.models import Organisation
+from onegrid.access.models import Membership, Organisation
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.errors import Conflict, Forbidden, Invalid
+from onegrid.kit.prepared import Prepared, PreparedModels
 from onegrid.matters import deadlines, notices, rollup, routing
 from onegrid.matters.lifecycle import (
     DONE,
@@ -46,12 +47,25 @@ class StepInput:
     override_reason: str = ""
 
 
+_MEMBER = Prepared(
+    lambda user_id, organisation_id: Membership.objects.filter(
+        user_id=user_id, organisation_id=organisation_id, organisation__is_active=True
+    ).values_list("pk")[:1],
+    (int, int),
+)
+# the matter a step locks, with what the step reads beside it (asked once per step, compiled once)
+_LOCKED = PreparedModels(
+    lambda pk: (
+        Matter.objects.select_for_update(of=("self",)).select_related("category", "owner").filter(pk=pk)
+    ),
+    (int,),
+)
+
+
 def member_of(user: Any, organisation_id: int | None) -> bool:
     if organisation_id is None or user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(
-        user.memberships.filter(organisation_id=organisation_id, organisation__is_active=True).exists()
-    )
+    return bool(_MEMBER.rows(user.pk, organisation_id))
 
 
 def may(user: Any, step: Step, matter: Matter, *, member: bool | None = None) -> bool:
@@ -132,11 +146,10 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
     _check(actor, step, matter)
     now = timezone.now()
     with transaction.atomic():
-        locked = (
-            Matter.objects.select_for_update(of=("self",))
-            .select_related("category", "owner")
-            .get(pk=matter.pk)
-        )
+        found = _LOCKED.objects(matter.pk)
+        if not found:
+            raise Matter.DoesNotExist(f"matter {matter.pk} is gone")
+        locked = found[0]
         status = Status(locked.status)
         try:
             new = target(
