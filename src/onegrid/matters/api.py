@@ -56,9 +56,17 @@ SUMMARY_FIELDS = (
 )
 
 
+def _flags(status: str, due_at: Any, warn_at: Any, now: dt.datetime) -> tuple[bool, bool]:
+    """(overdue, warning) of an open matter at ``now``."""
+    open_ = MatterStatus(status) in OPEN
+    return (
+        bool(open_ and due_at and due_at < now),
+        bool(open_ and warn_at and due_at and warn_at <= now <= due_at),
+    )
+
+
 def summary(m: Matter) -> dict[str, Any]:
-    now = timezone.now()
-    open_ = MatterStatus(m.status) in OPEN
+    overdue, warning = _flags(m.status, m.due_at, m.warn_at, timezone.now())
     return {
         "number": m.number,
         "channel": m.channel,
@@ -74,8 +82,33 @@ def summary(m: Matter) -> dict[str, Any]:
         "received_at": m.received_at,
         "stage": m.stage,
         "due_at": m.due_at,
-        "overdue": bool(open_ and m.due_at and m.due_at < now),
-        "warning": bool(open_ and m.warn_at and m.due_at and m.warn_at <= now <= m.due_at),
+        "overdue": overdue,
+        "warning": warning,
+    }
+
+
+def summary_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """``summary`` of a row of ``SUMMARY_FIELDS`` (a queue page reads rows, not model instances)."""
+    (number, channel, title, status, priority, path, received_at) = row[:7]
+    (stage, due_at, warn_at, category, category_name, area_name, owner) = row[7:]
+    overdue, warning = _flags(status, due_at, warn_at, timezone.now())
+    return {
+        "number": number,
+        "channel": channel,
+        "category": category,
+        "category_name": category_name,
+        "title": title,
+        "status": status,
+        "priority": priority,
+        "area_code": _code(path),
+        "area_name": area_name,
+        "area_path": path,
+        "owner": owner,
+        "received_at": received_at,
+        "stage": stage,
+        "due_at": due_at,
+        "overdue": overdue,
+        "warning": warning,
     }
 
 
@@ -156,7 +189,7 @@ def list_matters(
         mine=mine,
         **bounds,
     )
-    return SerialisedPage(qs.only(*SUMMARY_FIELDS), summary)
+    return SerialisedPage(qs.values_list(*SUMMARY_FIELDS), summary_row)
 
 
 def _parse_time(value: str) -> Any:
