@@ -17,7 +17,7 @@ from onegrid.kit.errors import NotFound
 from onegrid.kit.prepared import Prepared, PreparedModels
 from onegrid.kit.scope import ScopedQuerySet
 from onegrid.matters.lifecycle import OPEN, Status
-from onegrid.matters.models import Attachment, Channel, Event, Matter, Rating
+from onegrid.matters.models import Attachment, Category, Channel, Event, Matter, Rating
 
 # A category whose keywords hold this marker keeps its reports off every public page (FixMyStreet reads
 # the same marker from the Open311 service list, so one setting covers both sides).
@@ -185,7 +185,10 @@ def search(
     if warning:
         qs = qs.filter(status__in=list(OPEN), warn_at__lte=now, due_at__gte=now)
     if category:
-        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+        # the category and its children as a list of ids read once, not two joins per matter: the
+        # database can then take the matters from the category index instead of reading every one
+        chosen = Category.objects.filter(Q(code=category) | Q(parent__code=category)).values("pk")
+        qs = qs.filter(category_id__in=chosen)
     if channel:
         qs = qs.filter(channel=channel)
     if area:
