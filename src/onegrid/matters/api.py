@@ -9,11 +9,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import paginate
 
 from onegrid.access.auth import require
 from onegrid.access.models import Organisation
 from onegrid.kit import scope
+from onegrid.kit.answers import answer
 from onegrid.kit.crypto import mask_email, mask_name, mask_phone
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 from onegrid.kit.pagination import LimitOffset, SerialisedPage
@@ -154,8 +154,13 @@ def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, An
     }
 
 
-@router.get("/", response=list[MatterOut], summary="Matters in scope, newest first")
-@paginate(LimitOffset)
+# A page of the queue: what ``@paginate(LimitOffset)`` publishes for ``list[MatterOut]`` (the same name,
+# fields and parameters), declared here so the page is answered from its rows directly (kit.answers).
+class PagedMatterOut(LimitOffset.Output):
+    items: list[MatterOut]
+
+
+@router.get("/", response=PagedMatterOut, summary="Matters in scope, newest first")
 def list_matters(
     request: HttpRequest,
     status: list[str] = Query(None),  # type: ignore[type-arg]
@@ -168,6 +173,7 @@ def list_matters(
     until: str | None = None,
     q: str | None = Query(None, max_length=100),  # type: ignore[type-arg]
     mine: bool = False,
+    page: LimitOffset.Input = Query(...),  # type: ignore[type-arg]
 ) -> Any:
     actor = require(request, "matters.view") if not mine else request.user
     bounds = {}
@@ -189,7 +195,8 @@ def list_matters(
         mine=mine,
         **bounds,
     )
-    return SerialisedPage(qs.values_list(*SUMMARY_FIELDS), summary_row)
+    rows = SerialisedPage(qs.values_list(*SUMMARY_FIELDS), summary_row, counted=qs.values("pk"))
+    return answer(LimitOffset().paginate_queryset(rows, page, request), PagedMatterOut)
 
 
 def _parse_time(value: str) -> Any:
@@ -216,9 +223,9 @@ def create_matter(request: HttpRequest, body: MatterIn) -> Any:
     matter = received.matter
     if received.event is not None and scope.covers(actor, "matters.view", matter.area_path):
         # Just written and in the caller's scope: answer from what was written, without reading it back.
-        return Status(201, detail(actor, matter, fresh=received.event))
+        return answer(detail(actor, matter, fresh=received.event), MatterDetail, 201)
     out = detail(actor, selectors.get_for(actor, matter.number))
-    return Status(201 if received.created else 200, out)
+    return answer(out, MatterDetail, 201 if received.created else 200)
 
 
 @router.post(
@@ -259,7 +266,7 @@ def create_matters(request: HttpRequest, body: MatterBatchIn) -> Any:
 
 @router.get("/{number}", response={200: MatterDetail, **ERRORS}, summary="A matter with its timeline")
 def get_matter(request: HttpRequest, number: str) -> Any:
-    return detail(request.user, selectors.get_for(request.user, number))
+    return answer(detail(request.user, selectors.get_for(request.user, number)), MatterDetail)
 
 
 def _step_endpoint(step: Step) -> None:
@@ -277,7 +284,9 @@ def _step_endpoint(step: Step) -> None:
             organisation=organisation,
             override_reason=body.override_reason,
         )
-        return detail(actor, steps.take(actor=actor, matter=matter, step=step, data=data))
+        return answer(
+            detail(actor, steps.take(actor=actor, matter=matter, step=step, data=data)), MatterDetail
+        )
 
     handler.__name__ = f"step_{step.value}"
     router.post(
