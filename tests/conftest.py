@@ -20,6 +20,14 @@ hypothesis.settings.register_profile("onegrid", deadline=None, print_blob=True)
 hypothesis.settings.load_profile("onegrid")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def check_answers() -> None:
+    """Every answer the API renders from a dictionary is validated against its schema (kit.answers)."""
+    from django.conf import settings
+
+    settings.CHECK_ANSWERS = True
+
+
 def need_service(available: bool, reason: str) -> None:
     """Skip on a developer's machine; fail in CI (ONEGRID_REQUIRE_SERVICES=1)."""
     if available:

@@ -150,3 +150,35 @@ def test_dispatch_tells_the_responsible_organisation_and_resolving_tells_the_rep
         handler.post(f"/api/v1/matters/{number}/{step}", {}, content_type=JSON)
     events = [n["event"] for n in client_as("resident").get("/api/v1/notify/inbox").json()["items"]]
     assert sorted(events) == ["matters.accepted", "matters.resolved"]
+
+
+def test_a_step_writes_what_it_changed_and_leaves_the_contact_details_as_stored(
+    client_as: ClientAs, desk: Desk
+) -> None:
+    created = report(client_as("resident"), reporter_phone="13812345678", reporter_name="王小明")
+    number = created.json()["number"]
+    columns = ("reporter_phone", "reporter_phone_index", "reporter_name", "updated_at", "status")
+
+    def stored() -> dict[str, Any]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM matters_matter WHERE number = %s",  # noqa: S608
+                [number],
+            )
+            return dict(zip(columns, cursor.fetchone(), strict=True))
+
+    before = stored()
+    county = client_as("county")
+    assert county.post(f"/api/v1/matters/{number}/register", {}, content_type=JSON).status_code == 200
+    after = stored()
+    # the ciphertexts (a new nonce each time they are encrypted) and the blind index are untouched
+    for column in ("reporter_phone", "reporter_phone_index", "reporter_name"):
+        assert after[column] == before[column]
+        assert after[column]
+    assert after["status"] == "registered"
+    assert after["updated_at"] != before["updated_at"]
+    matter = Matter.objects.get(number=number)
+    assert matter.reporter_phone == "13812345678"
+    assert matter.registered_at is not None

@@ -19,19 +19,25 @@ COUNT_LIMIT = 10_000
 
 
 class SerialisedPage(Generic[T]):
-    def __init__(self, queryset: Any, serialise: Callable[[T], dict[str, Any]]) -> None:
+    """A page of ``queryset`` serialised item by item. ``counted``: the same rows as a queryset that is
+    cheaper to count (e.g. only the primary keys of a listing that selects joined columns)."""
+
+    def __init__(
+        self, queryset: Any, serialise: Callable[[T], dict[str, Any]], *, counted: Any = None
+    ) -> None:
         self.queryset = queryset
         self.serialise = serialise
+        self.counted = queryset if counted is None else counted
 
     def __len__(self) -> int:
-        return int(self.queryset.count())
+        return int(self.counted.count())
 
     def count(self) -> int:
         return len(self)
 
     def count_upto(self, limit: int) -> int:
         """The count when it is at most ``limit``, else ``limit + 1`` (reads at most that many rows)."""
-        return int(self.queryset.order_by()[: limit + 1].count())
+        return int(self.counted.order_by()[: limit + 1].count())
 
     def __getitem__(self, key: slice) -> list[dict[str, Any]]:
         return [self.serialise(item) for item in self.queryset[key]]

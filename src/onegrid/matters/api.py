@@ -9,11 +9,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import paginate
 
 from onegrid.access.auth import require
 from onegrid.access.models import Organisation
 from onegrid.kit import scope
+from onegrid.kit.answers import answer
 from onegrid.kit.crypto import mask_email, mask_name, mask_phone
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 from onegrid.kit.pagination import LimitOffset, SerialisedPage
@@ -56,9 +56,17 @@ SUMMARY_FIELDS = (
 )
 
 
+def _flags(status: str, due_at: Any, warn_at: Any, now: dt.datetime) -> tuple[bool, bool]:
+    """(overdue, warning) of an open matter at ``now``."""
+    open_ = MatterStatus(status) in OPEN
+    return (
+        bool(open_ and due_at and due_at < now),
+        bool(open_ and warn_at and due_at and warn_at <= now <= due_at),
+    )
+
+
 def summary(m: Matter) -> dict[str, Any]:
-    now = timezone.now()
-    open_ = MatterStatus(m.status) in OPEN
+    overdue, warning = _flags(m.status, m.due_at, m.warn_at, timezone.now())
     return {
         "number": m.number,
         "channel": m.channel,
@@ -74,8 +82,33 @@ def summary(m: Matter) -> dict[str, Any]:
         "received_at": m.received_at,
         "stage": m.stage,
         "due_at": m.due_at,
-        "overdue": bool(open_ and m.due_at and m.due_at < now),
-        "warning": bool(open_ and m.warn_at and m.due_at and m.warn_at <= now <= m.due_at),
+        "overdue": overdue,
+        "warning": warning,
+    }
+
+
+def summary_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """``summary`` of a row of ``SUMMARY_FIELDS`` (a queue page reads rows, not model instances)."""
+    (number, channel, title, status, priority, path, received_at) = row[:7]
+    (stage, due_at, warn_at, category, category_name, area_name, owner) = row[7:]
+    overdue, warning = _flags(status, due_at, warn_at, timezone.now())
+    return {
+        "number": number,
+        "channel": channel,
+        "category": category,
+        "category_name": category_name,
+        "title": title,
+        "status": status,
+        "priority": priority,
+        "area_code": _code(path),
+        "area_name": area_name,
+        "area_path": path,
+        "owner": owner,
+        "received_at": received_at,
+        "stage": stage,
+        "due_at": due_at,
+        "overdue": overdue,
+        "warning": warning,
     }
 
 
@@ -83,7 +116,7 @@ def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, An
     """Staff in scope see the full timeline; a reporter who only participates sees the plain one.
     ``fresh``: the matter was created just now with this one event (no files, no rating yet)."""
     staff = scope.covers(actor, "matters.view", m.area_path) or steps.member_of(actor, m.owner_id)
-    events = [fresh] if fresh is not None else m.events.select_related("organisation").all()
+    events = [fresh] if fresh is not None else selectors.timeline(m)
     timeline = [
         {
             "at": e.at,
@@ -97,7 +130,6 @@ def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, An
         }
         for e in events
     ]
-    rating = None if fresh is not None else getattr(m, "rating", None) if hasattr(m, "rating") else None
     return summary(m) | {
         "description": m.description,
         "address": m.address,
@@ -116,14 +148,19 @@ def detail(actor: Any, m: Matter, *, fresh: Event | None = None) -> dict[str, An
         "steps": [s.value for s in steps.available(actor, m)] if staff else [],
         "attachments": [
             {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size}
-            for a in ([] if fresh is not None else m.attachments.all())
+            for a in ([] if fresh is not None else selectors.attachments_of(m))
         ],
-        "rating": rating.score if rating else None,
+        "rating": None if fresh is not None else selectors.score_of(m),
     }
 
 
-@router.get("/", response=list[MatterOut], summary="Matters in scope, newest first")
-@paginate(LimitOffset)
+# A page of the queue: what ``@paginate(LimitOffset)`` publishes for ``list[MatterOut]`` (the same name,
+# fields and parameters), declared here so the page is answered from its rows directly (kit.answers).
+class PagedMatterOut(LimitOffset.Output):
+    items: list[MatterOut]
+
+
+@router.get("/", response=PagedMatterOut, summary="Matters in scope, newest first")
 def list_matters(
     request: HttpRequest,
     status: list[str] = Query(None),  # type: ignore[type-arg]
@@ -136,6 +173,7 @@ def list_matters(
     until: str | None = None,
     q: str | None = Query(None, max_length=100),  # type: ignore[type-arg]
     mine: bool = False,
+    page: LimitOffset.Input = Query(...),  # type: ignore[type-arg]
 ) -> Any:
     actor = require(request, "matters.view") if not mine else request.user
     bounds = {}
@@ -157,7 +195,8 @@ def list_matters(
         mine=mine,
         **bounds,
     )
-    return SerialisedPage(qs.only(*SUMMARY_FIELDS), summary)
+    rows = SerialisedPage(qs.values_list(*SUMMARY_FIELDS), summary_row, counted=qs.values("pk"))
+    return answer(LimitOffset().paginate_queryset(rows, page, request), PagedMatterOut)
 
 
 def _parse_time(value: str) -> Any:
@@ -184,9 +223,9 @@ def create_matter(request: HttpRequest, body: MatterIn) -> Any:
     matter = received.matter
     if received.event is not None and scope.covers(actor, "matters.view", matter.area_path):
         # Just written and in the caller's scope: answer from what was written, without reading it back.
-        return Status(201, detail(actor, matter, fresh=received.event))
+        return answer(detail(actor, matter, fresh=received.event), MatterDetail, 201)
     out = detail(actor, selectors.get_for(actor, matter.number))
-    return Status(201 if received.created else 200, out)
+    return answer(out, MatterDetail, 201 if received.created else 200)
 
 
 @router.post(
@@ -227,7 +266,7 @@ def create_matters(request: HttpRequest, body: MatterBatchIn) -> Any:
 
 @router.get("/{number}", response={200: MatterDetail, **ERRORS}, summary="A matter with its timeline")
 def get_matter(request: HttpRequest, number: str) -> Any:
-    return detail(request.user, selectors.get_for(request.user, number))
+    return answer(detail(request.user, selectors.get_for(request.user, number)), MatterDetail)
 
 
 def _step_endpoint(step: Step) -> None:
@@ -245,7 +284,9 @@ def _step_endpoint(step: Step) -> None:
             organisation=organisation,
             override_reason=body.override_reason,
         )
-        return detail(actor, steps.take(actor=actor, matter=matter, step=step, data=data))
+        return answer(
+            detail(actor, steps.take(actor=actor, matter=matter, step=step, data=data)), MatterDetail
+        )
 
     handler.__name__ = f"step_{step.value}"
     router.post(

@@ -16,11 +16,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from onegrid.access.models import Organisation
+from onegrid.access.models import Membership, Organisation
 from onegrid.audit import registry as audit_registry
 from onegrid.audit import services as audit
 from onegrid.kit import scope
 from onegrid.kit.errors import Conflict, Forbidden, Invalid
+from onegrid.kit.fields import BlindIndexField
+from onegrid.kit.prepared import Prepared, PreparedModels
 from onegrid.matters import deadlines, notices, rollup, routing
 from onegrid.matters.lifecycle import (
     DONE,
@@ -46,12 +48,25 @@ class StepInput:
     override_reason: str = ""
 
 
+_MEMBER = Prepared(
+    lambda user_id, organisation_id: Membership.objects.filter(
+        user_id=user_id, organisation_id=organisation_id, organisation__is_active=True
+    ).values_list("pk")[:1],
+    (int, int),
+)
+# the matter a step locks, with what the step reads beside it (asked once per step, compiled once)
+_LOCKED = PreparedModels(
+    lambda pk: (
+        Matter.objects.select_for_update(of=("self",)).select_related("category", "owner").filter(pk=pk)
+    ),
+    (int,),
+)
+
+
 def member_of(user: Any, organisation_id: int | None) -> bool:
     if organisation_id is None or user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(
-        user.memberships.filter(organisation_id=organisation_id, organisation__is_active=True).exists()
-    )
+    return bool(_MEMBER.rows(user.pk, organisation_id))
 
 
 def may(user: Any, step: Step, matter: Matter, *, member: bool | None = None) -> bool:
@@ -132,11 +147,11 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
     _check(actor, step, matter)
     now = timezone.now()
     with transaction.atomic():
-        locked = (
-            Matter.objects.select_for_update(of=("self",))
-            .select_related("category", "owner")
-            .get(pk=matter.pk)
-        )
+        found = _LOCKED.objects(matter.pk)
+        if not found:
+            raise Matter.DoesNotExist(f"matter {matter.pk} is gone")
+        locked = found[0]
+        loaded = _plain_values(locked)
         status = Status(locked.status)
         try:
             new = target(
@@ -151,7 +166,7 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
         stage = STAGE_OF[new]
         if stage != locked.stage or step in {Step.DISPATCH, Step.TRANSFER, Step.ESCALATE, Step.REOPEN}:
             deadlines.apply(locked, stage, now)
-        locked.save()
+        locked.save(update_fields=_changed(locked, loaded))
         rollup.restate(locked, before)
         follow_outcome(locked, now)
         Event.objects.create(
@@ -181,6 +196,42 @@ def take(*, actor: Any, matter: Matter, step: Step, data: StepInput | None = Non
         elif relation.is_cached(matter):
             relation.delete_cached_value(matter)
     return matter
+
+
+# Values compared to find what a step changed; any other value (JSON lists and objects, which could be
+# changed in place) is always written.
+_PLAIN = (str, int, float, bool, dt.datetime, dt.date, type(None))
+
+
+def _plain_values(m: Matter) -> dict[str, Any]:
+    return {
+        f.attname: value
+        for f in Matter._meta.concrete_fields
+        if not f.primary_key and isinstance(value := getattr(m, f.attname), _PLAIN)
+    }
+
+
+def _changed(m: Matter, loaded: dict[str, Any]) -> list[str]:
+    """The fields a step wrote: those whose value changed since the row was read, the ones that are
+    not plain values, and ``updated_at`` (the encrypted contact details and their blind indexes stay
+    as stored instead of being encrypted again on every step)."""
+    fields = []
+    for f in Matter._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        if (
+            f.attname not in loaded
+            or getattr(m, f.attname) != loaded[f.attname]
+            or getattr(f, "auto_now", False)
+        ):
+            fields.append(f.attname)
+    # a blind index is worked out from its source when saved: written with it
+    fields += [
+        f.attname
+        for f in Matter._meta.concrete_fields
+        if isinstance(f, BlindIndexField) and f.source in fields and f.attname not in fields
+    ]
+    return fields
 
 
 def _effects(m: Matter, step: Step, data: StepInput, now: dt.datetime) -> Organisation | None:

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -16,10 +17,10 @@ from onegrid.access.models import Organisation
 from onegrid.areas import selectors as area_selectors
 from onegrid.areas.levels import Level
 from onegrid.kit.errors import DomainError
-from onegrid.matters import stats
-from onegrid.matters.models import Category, Channel
+from onegrid.matters import catalogue, stats
+from onegrid.matters.models import Channel
 from onegrid.web.centre.labels import STATUS
-from onegrid.web.widgets import LongSelect
+from onegrid.web.widgets import LongSelect, checkboxes
 
 TEXT_LIMIT = 100  # the queue's text search: a number prefix, or words of the title or address
 
@@ -39,10 +40,14 @@ class QueueFilter(forms.Form):
         label=_("Deadline"),
         required=False,
         choices=[("", _("Any")), ("overdue", _("Overdue")), ("warning", _("Due soon"))],
+        widget=LongSelect,
     )
     category = forms.ChoiceField(label=_("Category"), required=False, widget=LongSelect)
     channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("All channels")), *Channel.choices],
+        widget=LongSelect,
     )
     area = forms.ChoiceField(label=_("Area"), required=False, widget=LongSelect)
     since = forms.DateField(
@@ -60,7 +65,8 @@ class QueueFilter(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        categories = Category.objects.filter(is_active=True).order_by("position", "code")
+        # the active categories as the process holds them (catalogue: one token read when unchanged)
+        categories = sorted(catalogue.current().categories.values(), key=lambda c: (c.position, c.code))
         self._choices(
             "category",
             [("", _("All categories"))]
@@ -69,14 +75,21 @@ class QueueFilter(forms.Form):
         areas = (
             area_selectors.visible(actor, "matters.view")
             .filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE])
-            .only("code", "name", "name_en", "level")
-            .order_by("path")[:500]
+            .order_by("path")
+            .values_list("code", "name", "name_en", "level")[:500]
         )
         self._choices(
             "area",
             [("", _("Whole jurisdiction"))]
-            + [(a.code, "— " * max(0, a.level - Level.COUNTY) + localised(a.name, a.name_en)) for a in areas],
+            + [
+                (code, "— " * max(0, level - Level.COUNTY) + localised(name, name_en))
+                for code, name, name_en, level in areas
+            ],
         )
+
+    def status_boxes(self) -> SafeString:
+        """The status boxes, drawn in Python (``widgets.checkboxes``)."""
+        return checkboxes(self["status"])
 
     def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
         field = self.fields[name]
