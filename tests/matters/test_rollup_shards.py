@@ -9,13 +9,13 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from tests.factories import Net
 from tests.matters.conftest import Desk
 from tests.matters.test_stats import _rows, _seeded  # noqa: F401  (the fixture, for the threads' test)
 
-from onegrid.matters import generate, intake, rollup, stats
+from onegrid.matters import generate, intake, numbering, rollup, stats
 from onegrid.matters.models import Matter, Tally
 
 WRITERS, EACH = 4, 6
@@ -130,3 +130,24 @@ def test_concurrent_intakes_spread_over_shards_and_fold_back(
     assert _rows() == kept
     rollup.rebuild()
     assert _rows() == kept  # the rollup kept by the writers is the rollup rebuilt from the matters
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_reserved_apart_are_not_handed_out_again_when_the_intake_fails(net: Net) -> None:
+    _postgresql_only()
+    at = timezone.now()
+    path = net.grid_a1.path
+    prefix = numbering.prefix_of(path, at)
+    assert numbering.numbers_apart([path, path, path], at) == [f"{prefix}-00000{k}" for k in (1, 2, 3)]
+    with transaction.atomic():
+        inside = numbering.numbers_apart([path], at)
+    assert inside is None  # inside a transaction the numbers are taken in it
+    reserved = numbering.numbers_apart([path], at)
+    assert reserved == [f"{prefix}-000004"]
+    with pytest.raises(RuntimeError), transaction.atomic():  # the intake's write then fails
+        _fail()
+    assert numbering.numbers_apart([path], at) == [f"{prefix}-000005"]  # a gap at 4, never a repeat
+
+
+def _fail() -> None:
+    raise RuntimeError("the write failed")
