@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 from django.db import DataError, connection, transaction
@@ -28,8 +29,8 @@ TEXTS = [
 ]
 
 
-def _messages(n: int) -> list[Message]:
-    base = timezone.now().replace(microsecond=123456)
+def _messages(n: int, base: dt.datetime | None = None) -> list[Message]:
+    base = base or timezone.now().replace(microsecond=123456)
     return [
         Message(
             event=f"matters.e{i % 3}",
@@ -43,16 +44,17 @@ def _messages(n: int) -> list[Message]:
     ]
 
 
-def _stored(pks: list[int]) -> list[tuple[object, ...]]:
+def _stored(pks: list[int]) -> list[tuple[Any, ...]]:
     rows = Message.objects.filter(pk__in=pks).values_list(
         "pk", "uid", "event", "title", "body", "payload", "area_path", "occurred_at", "actor_id"
     )
-    return sorted(rows, key=lambda r: pks.index(r[0]))
+    return sorted(rows, key=lambda r: pks.index(int(r[0])))
 
 
 @pytest.mark.parametrize("n", [1, bulk.KEPT_STATEMENT_ROWS, bulk.KEPT_STATEMENT_ROWS + 1, 700])
 def test_create_stores_what_the_orm_stores_and_sets_the_keys_in_order(n: int) -> None:
-    ours, theirs = _messages(n), _messages(n)
+    base = timezone.now().replace(microsecond=123456)
+    ours, theirs = _messages(n, base), _messages(n, base)
     bulk.create(ours)
     for m in theirs:
         m.save()
@@ -87,8 +89,8 @@ def test_insert_stores_json_text_and_moments(n: int) -> None:
         )
         for i in range(n)
     ]
-    fields = ("at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "area_path")
-    fields += ("before", "after", "note", "request_id", "ip")
+    fields = ["at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "area_path"]
+    fields += ["before", "after", "note", "request_id", "ip"]
     assert bulk.insert(AuditRecord, fields, rows) == n
     stored = list(AuditRecord.objects.filter(action="matters.receive").order_by("pk"))
     assert [r.object_repr for r in stored] == [TEXTS[i % len(TEXTS)] for i in range(n)]
