@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
+
+from onegrid.kit.incoming import Incoming
 
 
 class Problem(Schema):
@@ -23,9 +25,7 @@ class OrganisationOut(Schema):
     is_active: bool
 
 
-class OrganisationIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class OrganisationIn(Incoming):
     code: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str = Field(min_length=1, max_length=120)
     name_en: str = Field("", max_length=160)
@@ -42,9 +42,7 @@ class UserOut(Schema):
     organisations: list[str]
 
 
-class UserIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class UserIn(Incoming):
     username: str = Field(min_length=2, max_length=150, pattern=r"^[A-Za-z0-9_.@+-]+$")
     display_name: str = Field("", max_length=100)
     phone: str = Field("", max_length=32)
@@ -53,17 +51,13 @@ class UserIn(Schema):
     title: str = Field("", max_length=80)
 
 
-class UserPatch(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class UserPatch(Incoming):
     display_name: str | None = Field(None, max_length=100)
     phone: str | None = Field(None, max_length=32)
     is_active: bool | None = None
 
 
-class MembershipIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class MembershipIn(Incoming):
     organisation: str
     title: str = Field("", max_length=80)
 
@@ -75,9 +69,7 @@ class RoleOut(Schema):
     permissions: list[str]
 
 
-class RoleIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class RoleIn(Incoming):
     code: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str = Field(min_length=1, max_length=80)
     name_en: str = Field("", max_length=120)
@@ -93,9 +85,7 @@ class GrantOut(Schema):
     organisation: str | None
 
 
-class GrantIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class GrantIn(Incoming):
     role: str
     area_code: str
     user: str | None = None
@@ -115,9 +105,7 @@ class TokenOut(Schema):
     last_used_at: dt.datetime | None
 
 
-class TokenIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class TokenIn(Incoming):
     name: str = Field(min_length=1, max_length=80)
     permissions: list[str] = Field(min_length=1)
     area_code: str | None = None

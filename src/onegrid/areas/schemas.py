@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from onegrid.areas.levels import Kind, Level
 from onegrid.areas.models import Area
+from onegrid.kit.incoming import Incoming
 
 LevelName = Literal["province", "city", "county", "township", "village", "grid", "micro_grid"]
 CrsName = Literal["wgs84", "gcj02", "bd09"]
@@ -59,9 +60,7 @@ class AreaDetail(AreaOut):
     children: int
 
 
-class AreaIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class AreaIn(Incoming):
     code: str = Field(min_length=6, max_length=18)
     name: str = Field(min_length=1, max_length=100)
     name_en: str = Field("", max_length=160)
@@ -73,9 +72,7 @@ class AreaIn(Schema):
     households: int | None = Field(None, ge=0)
 
 
-class AreaPatch(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class AreaPatch(Incoming):
     name: str | None = Field(None, min_length=1, max_length=100)
     name_en: str | None = Field(None, max_length=160)
     kind: Kind | None = None
@@ -84,9 +81,7 @@ class AreaPatch(Schema):
     households: int | None = Field(None, ge=0)
 
 
-class MoveIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class MoveIn(Incoming):
     parent_code: str
     new_code: str | None = None
 
@@ -106,9 +101,7 @@ class LocateOut(Schema):
     ancestors: list[LocatedArea]
 
 
-class LocateBatchIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class LocateBatchIn(Incoming):
     lon: list[float] = Field(min_length=1, max_length=100_000)
     lat: list[float] = Field(min_length=1, max_length=100_000)
     crs: CrsName = "wgs84"

@@ -4,7 +4,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
+
+from onegrid.kit.incoming import Incoming
 
 HEX64 = r"^[0-9a-fA-F]{64}$"
 
@@ -15,9 +17,7 @@ class Problem(Schema):
     field: str | None = None
 
 
-class DepositItem(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class DepositItem(Incoming):
     sha256: str = Field(pattern=HEX64, description="SHA-256 of the document, hex")
     title: str = Field("", max_length=200)
     media_type: str = Field("", max_length=100)
@@ -29,9 +29,7 @@ class DepositIn(DepositItem):
     area_code: str = Field(description="the area the deposit belongs to (decides who may see it)")
 
 
-class DepositBatchIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class DepositBatchIn(Incoming):
     area_code: str
     items: list[DepositItem] = Field(min_length=1, max_length=1000)
 
@@ -99,15 +97,11 @@ class CheckpointOut(Schema):
     cosigned_by: list[CosignerOut]
 
 
-class CosignatureIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class CosignatureIn(Incoming):
     signature: str = Field(max_length=2000, description="the note signature line '— <witness name> <base64>'")
 
 
-class WitnessIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class WitnessIn(Incoming):
     vkey: str = Field(max_length=500, description="<name>+<hex key id>+<base64(0x04 ‖ Ed25519 key)>")
     institution: str = Field(min_length=1, max_length=200)
 

@@ -261,7 +261,7 @@ def create_matters(request: HttpRequest, body: MatterBatchIn) -> Any:
         for i, r in enumerate(received)
     ]
     created = sum(r.created for r in received)
-    return Status(201 if created else 200, {"created": created, "items": items})
+    return answer({"created": created, "items": items}, MatterBatchOut, 201 if created else 200)
 
 
 @router.get("/{number}", response={200: MatterDetail, **ERRORS}, summary="A matter with its timeline")

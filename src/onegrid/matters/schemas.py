@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
+
+from onegrid.kit.incoming import Incoming
 
 CrsName = Literal["wgs84", "gcj02", "bd09"]
 
@@ -17,9 +19,7 @@ class Problem(Schema):
     field: str | None = None
 
 
-class MatterIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class MatterIn(Incoming):
     channel: str
     category: str
     title: str = Field(min_length=1, max_length=200)
@@ -43,9 +43,7 @@ class MatterIn(Schema):
     )
 
 
-class MatterBatchIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class MatterBatchIn(Incoming):
     items: list[MatterIn] = Field(
         min_length=1,
         max_length=500,
@@ -68,9 +66,7 @@ class MatterBatchOut(Schema):
     items: list[BatchItemOut]
 
 
-class StepIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class StepIn(Incoming):
     note: str = Field("", max_length=5000)
     public_note: str | None = Field(None, max_length=2000)
     organisation: str | None = Field(None, max_length=64)
@@ -127,58 +123,42 @@ class MatterDetail(MatterOut):
     rating: int | None
 
 
-class SuperviseIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class SuperviseIn(Incoming):
     instruction: str = Field(min_length=1, max_length=2000)
     working_days: int = Field(3, ge=1, le=60)
     listed: bool = False
 
 
-class ReplyIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class ReplyIn(Incoming):
     reply: str = Field(min_length=1, max_length=5000)
 
 
-class ExtensionIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class ExtensionIn(Incoming):
     working_days: int = Field(ge=1, le=30)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class DecisionIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class DecisionIn(Incoming):
     grant: bool
     note: str = Field("", max_length=2000)
 
 
-class OrganisationRef(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class OrganisationRef(Incoming):
     organisation: str
     note: str = Field("", max_length=2000)
 
 
-class MergeIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class MergeIn(Incoming):
     into: str
     note: str = Field("", max_length=2000)
 
 
-class RatingIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class RatingIn(Incoming):
     score: int
     comment: str = Field("", max_length=2000)
 
 
-class FollowUpIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class FollowUpIn(Incoming):
     reached: bool
     solved: bool | None = None
     satisfaction: str = ""

@@ -4,7 +4,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
+
+from onegrid.kit.incoming import Incoming
 
 
 class Problem(Schema):
@@ -51,18 +53,14 @@ class SubscriptionOut(Schema):
     created_at: dt.datetime
 
 
-class SubscriptionIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class SubscriptionIn(Incoming):
     area_code: str = Field(min_length=1, max_length=18)
     categories: list[str] = Field(default_factory=list, max_length=100)
     events: list[str] = Field(default_factory=list, max_length=100)
     channels: list[str] = Field(default_factory=lambda: ["inbox"], max_length=3)
 
 
-class SubscriptionPatch(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class SubscriptionPatch(Incoming):
     area_code: str | None = Field(None, min_length=1, max_length=18)
     categories: list[str] | None = Field(None, max_length=100)
     events: list[str] | None = Field(None, max_length=100)
@@ -88,9 +86,7 @@ class WebhookCreated(WebhookOut):
     secret: str = Field(description="the signing secret: shown this once, store it now")
 
 
-class WebhookIn(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class WebhookIn(Incoming):
     name: str = Field(min_length=1, max_length=80)
     url: str = Field(min_length=1, max_length=500)
     area_code: str = Field(min_length=1, max_length=18)
@@ -99,9 +95,7 @@ class WebhookIn(Schema):
     active: bool = True
 
 
-class WebhookPatch(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
+class WebhookPatch(Incoming):
     name: str | None = Field(None, min_length=1, max_length=80)
     url: str | None = Field(None, min_length=1, max_length=500)
     area_code: str | None = Field(None, min_length=1, max_length=18)
