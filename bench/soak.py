@@ -10,6 +10,7 @@ whatever else the machine is running), p50/p99 latency from each request's inten
 the server's memory growth from the first to the last 20 s.
 
     uv run python bench/soak.py [--rate 200] [--seconds 60] [--workers 2] [--postgres] [--skip-comparison]
+                                [--no-log]
 
 ``--postgres`` uses a fresh database on the server of ``ONEGRID_POSTGRES_URL`` (scripts/services.sh).
 """
@@ -79,6 +80,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--skip-comparison", action="store_true")
+    parser.add_argument(
+        "--no-log", action="store_true", help="print only; do not append to docs/benchmarks.md"
+    )
     args = parser.parse_args()
     if args.postgres and not os.environ.get("ONEGRID_POSTGRES_URL"):
         parser.error("--postgres needs ONEGRID_POSTGRES_URL (source scripts/services.sh; services_start)")
@@ -126,6 +130,7 @@ def main() -> None:
     report(
         f"Load soak — {args.rate:g} req/s asked for {args.seconds:g} s, {database}",
         [Result(f"Mixed load at {args.rate:g} req/s ({database})", columns, rows, notes), per_kind],
+        log=not args.no_log,
     )
 
 
