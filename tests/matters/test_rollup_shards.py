@@ -133,6 +133,68 @@ def test_concurrent_intakes_spread_over_shards_and_fold_back(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_open_transactions_claim_different_shards_and_keep_theirs(net: Net) -> None:
+    _postgresql_only()
+    claimed: dict[str, int] = {}
+    holding, done = threading.Event(), threading.Event()
+
+    def other() -> None:
+        try:
+            with transaction.atomic():
+                claimed["other"] = rollup.shard()
+                holding.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        with transaction.atomic():
+            mine = rollup.shard()
+            assert mine != claimed["other"]  # its shard is taken while its transaction is open
+            assert rollup.shard() == mine  # a transaction's statements write one shard
+            assert 1 <= mine <= rollup.SHARDS
+    finally:
+        done.set()
+        thread.join()
+    with transaction.atomic():
+        assert rollup.shard() == mine  # the connection keeps to the shard it wrote last
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_waits_for_its_own_shard_only_when_every_shard_is_claimed(net: Net) -> None:
+    _postgresql_only()
+    holder = connections.create_connection("default")  # another session claims every shard
+    try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            for s in range(1, rollup.SHARDS + 1):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [rollup.CLAIM, s])
+        got: list[int] = []
+        thread = threading.Thread(target=lambda: _claim_into(got))
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting: nothing free
+        assert not got
+        holder.rollback()  # the other session's transaction ends
+        thread.join(10)
+        assert len(got) == 1
+        assert 1 <= got[0] <= rollup.SHARDS
+    finally:
+        holder.close()
+
+
+def _claim_into(got: list[int]) -> None:
+    try:
+        with transaction.atomic():
+            got.append(rollup.shard())
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_numbers_reserved_apart_are_not_handed_out_again_when_the_intake_fails(net: Net) -> None:
     _postgresql_only()
     at = timezone.now()

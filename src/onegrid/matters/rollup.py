@@ -56,7 +56,8 @@ KEY = ("day", "depth", "area_path", "parent", "dim", "value")
 UNIQUE = ("dim", "area_path", "day", "value", "shard")  # the rollup's unique key (ON CONFLICT target)
 # Copies of each row that concurrent writers spread over on PostgreSQL (shards 1..SHARDS); shard 0
 # holds bulk loads and what ``fold`` gathers. SQLite has one writer at a time and writes shard 0.
-SHARDS = 8
+SHARDS = 16
+CLAIM = 0x4F47_5348  # the advisory lock space of the shards' claims (pg_try_advisory_xact_lock(CLAIM, s))
 FOLD = 20_000  # rows gathered per fold statement
 BATCH = 400  # rows per bulk statement: 400 × 54 parameters stays under SQLite's 32,766
 
@@ -288,16 +289,37 @@ def _apply(deltas: Mapping[Key, Vector]) -> None:
 
 
 def shard() -> int:
-    """The copy of the rollup rows this connection writes: on PostgreSQL one of 1..SHARDS by the
-    server process serving it, so that writers on different connections rarely wait for each other's
-    commit on the hot rows (every matter of a day adds to the rows of the whole net, its province, city
-    and county); 0 on SQLite. One connection always writes the same shard, so the statements of one
-    transaction never cross another's in two shards at once."""
+    """The copy of the rollup rows this transaction writes: 0 on SQLite (one writer at a time); on
+    PostgreSQL one of 1..SHARDS that no other open transaction writes.
+
+    Every matter of a day adds to the rows of the whole net, its province, city and county, so writers
+    on one copy wait for each other's commit. A transaction claims its shard with a transaction-level
+    advisory lock, trying first the shard its connection wrote last, then the others in turn; only when
+    every shard is claimed does it wait for its own. A transaction keeps what it claimed to its end and
+    finds it again first, so its statements write one shard, and a copy's rows are locked only by the
+    transaction holding the shard (and for one statement by ``fold``, which skips what writers hold):
+    writers never wait for each other's rows. Call inside the transaction that writes."""
     if connection.vendor != "postgresql":
         return 0
     if connection.connection is None:
         connection.ensure_connection()
-    return int(connection.connection.info.backend_pid) % SHARDS + 1
+    first = getattr(connection, "rollup_shard", 0) or connection.connection.info.backend_pid % SHARDS + 1
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_ANY, [first - 1, SHARDS, SHARDS - 1, CLAIM])
+        row = cursor.fetchone()
+        if row is None:  # every shard is being written: wait for this connection's own
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM, first])
+        claimed = int(row[0]) if row is not None else first
+    connection.rollup_shard = claimed  # type: ignore[attr-defined]
+    return claimed
+
+
+# The first shard from ``first`` on whose advisory lock is free (taken by this statement) or already
+# this transaction's; the rows are tried in order and the scan stops at the first taken.
+CLAIM_ANY = (
+    "SELECT s FROM (SELECT (%s + i) %% %s + 1 AS s FROM generate_series(0, %s) AS i) AS shards "
+    "WHERE pg_try_advisory_xact_lock(%s, s) LIMIT 1"
+)
 
 
 def add_rows(
