@@ -8,8 +8,8 @@ as hex text (~0.3 ms a tile). So these statements go straight to the driver:
 
 - statement text is written with ``%s`` once, and kept per vendor with the driver's placeholders
   (``?`` for sqlite3);
-- on PostgreSQL the cursor binds on the server, bytes in binary (psycopg also prepares a statement
-  it has seen a few times);
+- on PostgreSQL the cursor binds on the server and both parameters and results travel in binary
+  (psycopg also prepares a statement it has seen a few times);
 - database errors are Django's (``wrap_database_errors``), as through its cursor;
 - when Django logs queries (DEBUG, tests counting statements) each one is logged as its cursor would
   log it; when execute wrappers are installed the statements go through Django's cursor instead, so
@@ -60,6 +60,7 @@ class Statements:
             import psycopg  # the driver of this database; absent where only SQLite is used
 
             self._cursor = psycopg.Cursor(db.connection)
+            self._cursor.format = psycopg.pq.Format.BINARY  # results in binary too
         else:
             self._cursor = db.connection.cursor()
         return self

@@ -201,19 +201,6 @@ _INSERT_TILES = f"INSERT INTO {_TILE} (key, width, hashes) VALUES (%s, %s, %s)" 
 _GROW_TILE = f"UPDATE {_TILE} SET width = %s, hashes = %s WHERE key = %s AND length(hashes) = %s"  # noqa: S608
 _INSERT_CHECKPOINT = f"INSERT INTO {_CHECKPOINT} (size, root, note, at) VALUES (%s, %s, %s, %s)"  # noqa: S608
 _MOVE_HEAD = f"UPDATE {_HEAD} SET size = %s WHERE id = %s"  # noqa: S608
-# PostgreSQL: every write of a batch in one statement (one round trip), the tiles as arrays; the
-# count of grown tiles says whether each partial tile was still the one read under the lock
-_WRITE_ALL = f"""WITH new AS (
-    INSERT INTO {_TILE} (key, width, hashes) SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bytea[])
-), grown AS (
-    UPDATE {_TILE} AS t SET width = g.width, hashes = g.hashes
-    FROM unnest(%s::bigint[], %s::smallint[], %s::bytea[], %s::integer[]) AS g (key, width, hashes, was)
-    WHERE t.key = g.key AND octet_length(t.hashes) = g.was RETURNING 1
-), checkpoint AS (
-    INSERT INTO {_CHECKPOINT} (size, root, note, at) VALUES (%s, %s, %s, %s)
-), head AS (
-    UPDATE {_HEAD} SET size = %s WHERE id = %s
-) SELECT count(*) FROM grown"""  # noqa: S608
 
 
 def _tile_rows(
@@ -246,8 +233,7 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
     """Append one batch of leaf hashes and sign one checkpoint for it; ``head`` is the locked row
     from ``writing()``. Refuses (LogCorrupt) if the stored border disagrees with the last checkpoint.
 
-    Four statements on SQLite (the border read, the tiles inserted and grown, the checkpoint and the
-    head), two on PostgreSQL (the border read, every write)."""
+    Five statements: the border read, the new tiles, the grown tiles, the checkpoint and the head."""
     if not leaf_hashes:
         raise ValueError("a batch has at least one leaf")
     if set(map(len, leaf_hashes)) != {merkle.HASH_SIZE}:
@@ -275,23 +261,12 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
         checkpoint._state.adding = False  # written below, without the ORM's save()
         checkpoint._state.db = db.alias
         head.size = border.size
-        if db.vendor == "postgresql":
-            written = run.execute(
-                _WRITE_ALL,
-                [
-                    *([r[i] for r in new] for i in range(3)),
-                    *([r[i] for r in grown] for i in (2, 0, 1, 3)),
-                    *(checkpoint.size, body.root, checkpoint.note, checkpoint.at),
-                    *(head.size, head.pk),
-                ],
-            ).fetchone()[0]
-        else:
-            if new:
-                run.executemany(_INSERT_TILES, new)
-            written = run.executemany(_GROW_TILE, grown).rowcount if grown else 0
-            at_text = db.ops.adapt_datetimefield_value(checkpoint.at)
-            run.execute(_INSERT_CHECKPOINT, [checkpoint.size, body.root, checkpoint.note, at_text])
-            run.execute(_MOVE_HEAD, [head.size, head.pk])
+        if new:
+            run.executemany(_INSERT_TILES, new)
+        written = run.executemany(_GROW_TILE, grown).rowcount if grown else 0
+        at_value = db.ops.adapt_datetimefield_value(checkpoint.at)
+        run.execute(_INSERT_CHECKPOINT, [checkpoint.size, body.root, checkpoint.note, at_value])
+        run.execute(_MOVE_HEAD, [head.size, head.pk])
         if written != len(grown):
             raise LogCorrupt(
                 f"tiles {[tiles.split_key(r[2]) for r in grown]} changed while the log held the writer lock"
