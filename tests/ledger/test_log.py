@@ -117,6 +117,19 @@ def test_an_empty_or_malformed_batch_is_refused() -> None:
     assert Checkpoint.objects.count() == 0
 
 
+@pytest.mark.parametrize("start", [0, 1, 255])
+@pytest.mark.parametrize("where", [0, 1, 2, 6])
+def test_a_leaf_hash_of_another_length_anywhere_in_a_batch_is_refused(start: int, where: int) -> None:
+    if start:
+        append(0, start)
+    batch = [leaf(i) for i in range(start, start + 7)]
+    batch[where] = batch[where] + b"\x00"
+    with pytest.raises(ValueError, match="32 bytes"), log.writing() as head:
+        log.append(head, batch)
+    assert Checkpoint.objects.count() == (1 if start else 0)
+    assert log.size() == start
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_commits_with_the_wal_synced_and_the_connection_keeps_its_own_mode() -> None:
     if connection.vendor != "sqlite":

@@ -236,7 +236,7 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
     Five statements: the border read, the new tiles, the grown tiles, the checkpoint and the head."""
     if not leaf_hashes:
         raise ValueError("a batch has at least one leaf")
-    if set(map(len, leaf_hashes)) != {merkle.HASH_SIZE}:
+    if len(leaf_hashes[-1]) != merkle.HASH_SIZE:  # the others are checked as they are paired (extend)
         raise ValueError("leaf hashes are 32 bytes")
     n = head.size
     db = driver.database()
@@ -252,7 +252,11 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
         border = merkle.CompactRange(n, _border_of(n, partial))
         if border.root() != latest_root:
             raise LogCorrupt(f"the stored tree no longer matches checkpoint {n}; run `onegrid ledger check`")
-        new, grown = _tile_rows(tiles.cut(border.extend(leaf_hashes), n, border.size), partial, border.size)
+        try:
+            levels = border.extend(leaf_hashes)
+        except ValueError as exc:  # a leaf hash of another length: merkle.parents names it
+            raise ValueError(f"leaf hashes are 32 bytes: {exc}") from exc
+        new, grown = _tile_rows(tiles.cut(levels, n, border.size), partial, border.size)
         signer = keys.signer()
         body = CheckpointBody(signer.name, border.size, border.root())
         checkpoint = Checkpoint(
