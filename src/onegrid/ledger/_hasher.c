@@ -8,6 +8,13 @@
  *                                         levels[r][j + shifts[r]] for (r, j) in order[start:stop],
  *                                         joined: ledger.tiles.cut's assembly of a tile's new bytes
  *
+ *   extend_tiles(border, size, leaves) -> (list[bytes], dict[int, bytes])
+ *                                         a batch of leaf hashes added to the tree of `size` leaves
+ *                                         whose right border is `border`: the new border and what the
+ *                                         batch adds to each tile (ledger.tiles.grow: the work of
+ *                                         CompactRange.extend and tiles.cut, with each tree level held
+ *                                         in one buffer instead of a list of bytes objects)
+ *
  * Lists of 32-byte bytes in and out, the form the ledger's Python code holds a tree level in: no
  * joining before a call and no slicing after it.
  *
@@ -25,6 +32,8 @@
 #include <Python.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HASH_SIZE 32
@@ -255,6 +264,218 @@ fail:
     return NULL;
 }
 
+/* The tile layout of ledger.tiles: tiles of 256 entries per tile level (8 tree levels), each entry
+ * followed by the in-tile nodes it completes; tile key = tile level << 56 | tile index. */
+#define TILE_HEIGHT 8
+#define TILE_WIDTH 256
+#define TILE_HASHES 511
+#define LEVEL_SHIFT 56
+#define MAX_LEVELS 65
+
+static int tile_offset[TILE_WIDTH + 1];  /* hashes a tile stores before entry e (tiles.offset) */
+static unsigned char order_r[TILE_HASHES]; /* position p of a full tile holds the node at in-tile */
+static unsigned char order_j[TILE_HASHES]; /* level order_r[p], in-tile index order_j[p] (tiles._ORDER) */
+
+static void
+init_tile_layout(void)
+{
+    int p = 0;
+    for (int e = 0; e <= TILE_WIDTH; e++) {
+        int sum = 0;
+        for (int r = 0; r < TILE_HEIGHT; r++) {
+            sum += e >> r;
+        }
+        tile_offset[e] = sum;
+    }
+    for (int j = 0; j < TILE_WIDTH; j++) {
+        int completes = 0;
+        while ((j >> completes) & 1) {
+            completes++;
+        }
+        for (int r = 0; r <= (completes < TILE_HEIGHT - 1 ? completes : TILE_HEIGHT - 1); r++) {
+            order_r[p] = (unsigned char)r;
+            order_j[p] = (unsigned char)(j >> r);
+            p++;
+        }
+    }
+}
+
+/* One 32-byte hash of a sequence into dst; TypeError / ValueError naming it otherwise. */
+static int
+copy_hash(PyObject *seq, Py_ssize_t i, const char *what, unsigned char *dst)
+{
+    PyObject *item = item_at(seq, i);
+    if (item == NULL) {
+        return -1;
+    }
+    Py_INCREF(item);
+    input in;
+    if (take(item, &in, what, i) != 0) {
+        Py_DECREF(item);
+        return -1;
+    }
+    int ok = in.len == HASH_SIZE;
+    if (ok) {
+        memcpy(dst, in.data, HASH_SIZE);
+    } else {
+        PyErr_Format(PyExc_ValueError, "%s %zd is %zd bytes, not %d", what, i, in.len, HASH_SIZE);
+    }
+    release(&in);
+    Py_DECREF(item);
+    return ok ? 0 : -1;
+}
+
+static PyObject *
+extend_tiles(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *border_arg, *size_obj, *leaves_arg;
+    if (!PyArg_ParseTuple(args, "OO!O:extend_tiles", &border_arg, &PyLong_Type, &size_obj, &leaves_arg)) {
+        return NULL;
+    }
+    const unsigned long long size_arg = PyLong_AsUnsignedLongLong(size_obj);
+    if (size_arg == (unsigned long long)-1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    const uint64_t n = (uint64_t)size_arg;
+    PyObject *border = PySequence_Fast(border_arg, "extend_tiles() takes the border as a sequence of hashes");
+    if (border == NULL) {
+        return NULL;
+    }
+    PyObject *leaves = PySequence_Fast(leaves_arg, "extend_tiles() takes an iterable of 32-byte leaf hashes");
+    if (leaves == NULL) {
+        Py_DECREF(border);
+        return NULL;
+    }
+    PyObject *new_border = NULL, *parts = NULL, *result = NULL;
+    unsigned char *level[MAX_LEVELS] = {NULL};
+    uint64_t first[MAX_LEVELS] = {0}, count[MAX_LEVELS] = {0};
+    unsigned char old[64][HASH_SIZE]; /* the old border by tree level */
+    const Py_ssize_t k = PySequence_Fast_GET_SIZE(leaves);
+    const uint64_t end = n + (uint64_t)k;
+    if (end < n) {
+        PyErr_SetString(PyExc_OverflowError, "the tree would outgrow 64 bits");
+        goto done;
+    }
+    if (PySequence_Fast_GET_SIZE(border) != __builtin_popcountll(n)) {
+        PyErr_Format(PyExc_ValueError, "a tree of size %llu has %d border hashes, not %zd", size_arg,
+                     __builtin_popcountll(n), PySequence_Fast_GET_SIZE(border));
+        goto done;
+    }
+    Py_ssize_t b = 0;
+    for (int lv = 63; lv >= 0; lv--) {
+        if ((n >> lv) & 1) {
+            if (copy_hash(border, b++, "border hash", old[lv]) != 0) {
+                goto done;
+            }
+        }
+    }
+    /* level 0: the leaves; level L + 1: the new nodes over level L (the first one's left child may be
+     * the old border's node of level L) */
+    int depth = 0;
+    if (k > 0) {
+        level[0] = PyMem_Malloc((size_t)k * HASH_SIZE);
+        if (level[0] == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < k; i++) {
+            if (copy_hash(leaves, i, "hash", level[0] + i * HASH_SIZE) != 0) {
+                goto done;
+            }
+        }
+        first[0] = n;
+        count[0] = (uint64_t)k;
+        depth = 1;
+    }
+    while (depth > 0 && depth < 64) {
+        const int lv = depth - 1;
+        const uint64_t f = first[lv], next_first = f >> 1, next_end = (f + count[lv]) >> 1;
+        if (next_end == next_first) {
+            break;
+        }
+        unsigned char *out = PyMem_Malloc((size_t)(next_end - next_first) * HASH_SIZE);
+        if (out == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        level[depth] = out;
+        first[depth] = next_first;
+        count[depth] = next_end - next_first;
+        for (uint64_t i = next_first; i < next_end; i++, out += HASH_SIZE) {
+            const unsigned char *left = 2 * i >= f ? level[lv] + (2 * i - f) * HASH_SIZE : old[lv];
+            SHA256_CTX ctx = node_seed;
+            SHA256_Update(&ctx, left, HASH_SIZE);
+            SHA256_Update(&ctx, level[lv] + (2 * i + 1 - f) * HASH_SIZE, HASH_SIZE);
+            SHA256_Final(out, &ctx);
+        }
+        depth++;
+    }
+    new_border = PyList_New(__builtin_popcountll(end));
+    if (new_border == NULL) {
+        goto done;
+    }
+    b = 0;
+    for (int lv = 63; lv >= 0; lv--) {
+        if (!((end >> lv) & 1)) {
+            continue;
+        }
+        const uint64_t index = (end >> lv) - 1;
+        const unsigned char *h = lv < depth && index >= first[lv] ? level[lv] + (index - first[lv]) * HASH_SIZE
+                                                                   : old[lv];
+        PyObject *hash = PyBytes_FromStringAndSize((const char *)h, HASH_SIZE);
+        if (hash == NULL) {
+            goto done;
+        }
+        PyList_SET_ITEM(new_border, b++, hash);
+    }
+    /* cut: for each tile a new node falls in, its new positions in stored order */
+    parts = PyDict_New();
+    if (parts == NULL) {
+        goto done;
+    }
+    for (int tile_level = 0; TILE_HEIGHT * tile_level < depth; tile_level++) {
+        const int base = TILE_HEIGHT * tile_level;
+        const uint64_t f = n >> base, l = end >> base;
+        for (uint64_t index = f >> TILE_HEIGHT; index <= (l - 1) >> TILE_HEIGHT; index++) {
+            const uint64_t start_entry = index << TILE_HEIGHT;
+            const int a = f > start_entry ? (int)(f - start_entry) : 0;
+            const int z = l - start_entry < TILE_WIDTH ? (int)(l - start_entry) : TILE_WIDTH;
+            PyObject *part = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(tile_offset[z] - tile_offset[a]) * HASH_SIZE);
+            if (part == NULL) {
+                goto done;
+            }
+            unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(part);
+            for (int p = tile_offset[a]; p < tile_offset[z]; p++, dst += HASH_SIZE) {
+                const int lv = base + order_r[p];
+                const uint64_t node = (index << (TILE_HEIGHT - order_r[p])) + order_j[p];
+                if (lv >= depth || node < first[lv] || node - first[lv] >= count[lv]) {
+                    PyErr_SetString(PyExc_RuntimeError, "extend_tiles(): a tile position outside the new nodes");
+                    Py_DECREF(part);
+                    goto done;
+                }
+                memcpy(dst, level[lv] + (node - first[lv]) * HASH_SIZE, HASH_SIZE);
+            }
+            PyObject *key = PyLong_FromUnsignedLongLong(((uint64_t)tile_level << LEVEL_SHIFT) | index);
+            int failed = key == NULL || PyDict_SetItem(parts, key, part) != 0;
+            Py_XDECREF(key);
+            Py_DECREF(part);
+            if (failed) {
+                goto done;
+            }
+        }
+    }
+    result = PyTuple_Pack(2, new_border, parts);
+done:
+    for (int lv = 0; lv < MAX_LEVELS; lv++) {
+        PyMem_Free(level[lv]);
+    }
+    Py_XDECREF(new_border);
+    Py_XDECREF(parts);
+    Py_DECREF(leaves);
+    Py_DECREF(border);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"leaf_hashes", leaf_hashes, METH_O,
      "leaf_hashes(entries) -> list[bytes]: SHA-256(0x00 || entry) of each entry."},
@@ -264,6 +485,10 @@ static PyMethodDef methods[] = {
     {"gather", gather, METH_VARARGS,
      "gather(levels, shifts, order, start, stop) -> bytes: the hashes levels[r][j + shifts[r]] for (r, j) "
      "in order[start:stop], joined (tiles.cut's assembly of a tile)."},
+    {"extend_tiles", extend_tiles, METH_VARARGS,
+     "extend_tiles(border, size, leaves) -> (list[bytes], dict[int, bytes]): the leaf hashes added to the "
+     "tree of `size` leaves with right border `border`: the new border, and per tile key the bytes the "
+     "batch adds to that tile."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -287,6 +512,7 @@ PyInit__hasher(void)
         PyErr_SetString(PyExc_ImportError, "OpenSSL's SHA-256 failed to start");
         return NULL;
     }
+    init_tile_layout();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) {
         return NULL;

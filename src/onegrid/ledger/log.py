@@ -236,7 +236,7 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
     Five statements: the border read, the new tiles, the grown tiles, the checkpoint and the head."""
     if not leaf_hashes:
         raise ValueError("a batch has at least one leaf")
-    if len(leaf_hashes[-1]) != merkle.HASH_SIZE:  # the others are checked as they are paired (extend)
+    if len(leaf_hashes[-1]) != merkle.HASH_SIZE:  # the others are checked as they are hashed (grow)
         raise ValueError("leaf hashes are 32 bytes")
     n = head.size
     db = driver.database()
@@ -253,10 +253,10 @@ def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None =
         if border.root() != latest_root:
             raise LogCorrupt(f"the stored tree no longer matches checkpoint {n}; run `onegrid ledger check`")
         try:
-            levels = border.extend(leaf_hashes)
-        except ValueError as exc:  # a leaf hash of another length: merkle.parents names it
+            parts = tiles.grow(border, leaf_hashes)
+        except ValueError as exc:  # a leaf hash of another length, named by the hasher
             raise ValueError(f"leaf hashes are 32 bytes: {exc}") from exc
-        new, grown = _tile_rows(tiles.cut(levels, n, border.size), partial, border.size)
+        new, grown = _tile_rows(parts, partial, border.size)
         signer = keys.signer()
         body = CheckpointBody(signer.name, border.size, border.root())
         checkpoint = Checkpoint(
