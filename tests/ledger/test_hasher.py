@@ -458,3 +458,81 @@ def test_extend_tiles_refuses_what_is_not_a_border_or_a_leaf_hash() -> None:
         compiled.extend_tiles([h] * 64, 2**64 - 1, [h])  # beyond 64 bits
     with pytest.raises(TypeError):
         compiled.extend_tiles([], 0, None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- two at a time with the SHA extensions
+
+needs_sha_extensions = pytest.mark.skipif(
+    compiled is None or not compiled.CPU_HAS_SHA_EXTENSIONS,
+    reason="this CPU has no SHA extensions: OpenSSL hashes every message",
+)
+
+
+@pytest.fixture(params=[True, False], ids=["sha-extensions", "openssl"])
+def sha_extensions(request: pytest.FixtureRequest) -> Iterable[bool]:
+    assert compiled is not None
+    before = compiled.sha_extensions()
+    assert compiled.set_sha_extensions(request.param) == request.param
+    yield request.param
+    compiled.set_sha_extensions(before)
+
+
+def entries_of_64_bytes_mostly() -> st.SearchStrategy[list[bytes]]:
+    return st.lists(st.one_of(st.binary(min_size=64, max_size=64), st.binary(max_size=130)), max_size=70)
+
+
+@needs_sha_extensions
+@settings(max_examples=300, deadline=None)
+@given(entries=entries_of_64_bytes_mostly(), size=st.integers(0, 2**40), count=st.integers(0, 600))
+def test_either_way_the_hashes_are_sha256s(entries: list[bytes], size: int, count: int) -> None:
+    assert compiled is not None
+    rng = random.Random(size * 31 + count)
+    border = [rng.randbytes(32) for _ in range(size.bit_count())]
+    leaves = [rng.randbytes(32) for _ in range(count)]
+    expected_leaves = [leaf(e) for e in entries]
+    expected_grow = python_grow(size, border, leaves)
+    before = compiled.sha_extensions()
+    try:
+        for on in (True, False):
+            compiled.set_sha_extensions(on)
+            assert compiled.leaf_hashes(entries) == expected_leaves
+            assert compiled.leaf_hashes([bytearray(e) for e in entries]) == expected_leaves
+            assert compiled.extend_tiles(border, size, leaves) == expected_grow
+    finally:
+        compiled.set_sha_extensions(before)
+
+
+@needs_sha_extensions
+def test_the_known_answers_two_at_a_time(sha_extensions: bool) -> None:
+    assert compiled is not None
+    assert compiled.leaf_hashes([bytes(64), bytes(range(64)), bytes(range(64))]) == [
+        hashlib.sha256(b"\x00" + bytes(64)).digest(),
+        *[hashlib.sha256(b"\x00" + bytes(range(64))).digest()] * 2,
+    ]
+    tree = merkle.CompactRange()
+    leaves = compiled.leaf_hashes(LEAVES)
+    tiles.grow(tree, leaves)
+    assert tree.root().hex() == ROOTS[len(LEAVES)]
+    assert merkle.MemoryTree.from_leaf_hashes(leaves).root(len(LEAVES)).hex() == ROOTS[len(LEAVES)]
+
+
+@needs_sha_extensions
+def test_a_bad_entry_next_to_a_good_one_is_named(sha_extensions: bool) -> None:
+    assert compiled is not None
+    with pytest.raises(TypeError, match="entry 1 is str"):
+        compiled.leaf_hashes([bytes(64), "x" * 64])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="entry 2 is int"):
+        compiled.leaf_hashes([bytes(64), bytes(64), 5])  # type: ignore[list-item]
+    entries = [bytes(64) for _ in range(20)]
+    counts = [sys.getrefcount(e) for e in entries]
+    for _ in range(100):
+        compiled.leaf_hashes(entries)
+        with pytest.raises(TypeError):
+            compiled.leaf_hashes([*entries, None])  # type: ignore[list-item]
+    assert [sys.getrefcount(e) for e in entries] == counts
+
+
+@needs_sha_extensions
+def test_the_environment_can_keep_the_hasher_to_openssl() -> None:
+    assert "SHA extensions" in _hasher_in_a_fresh_process({"ONEGRID_LEDGER_SHA_EXTENSIONS": "1"})
+    assert "SHA extensions" not in _hasher_in_a_fresh_process({"ONEGRID_LEDGER_SHA_EXTENSIONS": "0"})
