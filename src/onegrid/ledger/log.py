@@ -4,8 +4,9 @@ Storage is tiled (``models.Tile``, layout in ``ledger.tiles``): the complete nod
 entries per tile level, full tiles written once, the last tile of each level extended by each batch.
 A batch of 1,000 leaves writes about five tile rows; a proof reads the few tiles it needs by key, from
 the process's tile cache (``tile_cache``) and what that lacks in one query. A batch is hashed a tree
-level at a time (``merkle.CompactRange.extend``) and cut into tiles from those levels (``tiles.cut``);
-the head, the last checkpoint and the new checkpoint are plain statements. Appends are serialised by
+level at a time and cut into tiles from those levels (``tiles.grow``: one call of the compiled
+hasher); the lock, the border read and the writes are a handful of plain statements on the driver's
+cursor (``ledger.driver``; decision 0012 has what a batch costs). Appends are serialised by
 the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on SQLite the write lock that ``BEGIN
 IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
 its checkpoint can be seen: on SQLite the write runs with ``synchronous=FULL`` (the WAL is synced at
