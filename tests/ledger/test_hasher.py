@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -222,7 +223,16 @@ def test_the_compiled_hasher_keeps_its_references_straight() -> None:
             compiled.leaf_hashes([*entries, "bad"])
         with pytest.raises(ValueError, match="not 32"):
             compiled.parents([*hashes, b"short", b"x" * 32])
+        compiled.extend_tiles(hashes[:3], 7, hashes)
+        with pytest.raises(ValueError, match="not 32"):
+            compiled.extend_tiles(hashes[:3], 7, [*hashes, b"short"])
+        with pytest.raises(TypeError):
+            compiled.extend_tiles(hashes[:2], 3, [*hashes, "bad"])
     assert [sys.getrefcount(x) for x in entries + hashes] == counts
+    border, parts = compiled.extend_tiles(hashes[:3], 7, hashes)
+    assert [sys.getrefcount(h) for h in border] == [sys.getrefcount(h) for h in merkle.py_leaf_hashes(border)]
+    copies = {k: bytes(bytearray(v)) for k, v in parts.items()}  # held by a dict only
+    assert [sys.getrefcount(v) for v in parts.values()] == [sys.getrefcount(v) for v in copies.values()]
     ours, theirs = compiled.leaf_hashes(entries), merkle.py_leaf_hashes(entries)
     assert [sys.getrefcount(h) for h in ours] == [sys.getrefcount(h) for h in theirs]  # held by the list only
 
@@ -374,3 +384,155 @@ def test_cut_gives_the_same_tiles_either_way(hasher: Hasher, monkeypatch: pytest
         assert {k: start.get(k, b"") + v for k, v in grown.items()} == {
             k: bytes(writer.tiles[k]) for k in grown
         }
+
+
+# ------------------------------------------------------------------ a batch hashed and cut in one call
+
+
+def python_grow(size: int, border: list[bytes], leaves: list[bytes]) -> tuple[list[bytes], dict[int, bytes]]:
+    """CompactRange.extend and tiles.cut with the pure-Python hasher and gather: the reference."""
+    saved = merkle.parents, tiles.gather
+    merkle.parents, tiles.gather = merkle.py_parents, tiles.py_gather
+    try:
+        compact = merkle.CompactRange(size, border)
+        parts = tiles.cut(compact.extend(leaves), size, size + len(leaves))
+    finally:
+        merkle.parents, tiles.gather = saved
+    return compact.hashes, parts
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.integers(0, 70_000), st.integers(0, 2**40), st.integers(2**63 - 5000, 2**64 - 3000)),
+    st.integers(0, 1200),
+)
+def test_extend_tiles_gives_the_border_and_tiles_of_extend_and_cut(size: int, count: int) -> None:
+    assert compiled is not None
+    rng = random.Random(size * 7919 + count)
+    border = [rng.randbytes(32) for _ in range(size.bit_count())]
+    leaves = [rng.randbytes(32) for _ in range(count)]
+    assert compiled.extend_tiles(border, size, leaves) == python_grow(size, border, leaves)
+
+
+@pytest.mark.parametrize("hasher", HASHERS)
+def test_grow_builds_the_stored_tiles_of_the_tree(hasher: Hasher, monkeypatch: pytest.MonkeyPatch) -> None:
+    if hasher[0] is merkle.py_leaf_hashes:
+        monkeypatch.setattr(tiles, "extend_tiles", None)
+    else:
+        assert compiled is not None
+        monkeypatch.setattr(tiles, "extend_tiles", compiled.extend_tiles)
+    for before, count in [(0, 1), (0, 700), (255, 2), (65_530, 600), (1000, 1), (70_000, 1000)]:
+        data = [i.to_bytes(4, "big") for i in range(before + count)]
+        writer = tiles.Writer()
+        reference = merkle.CompactRange()
+        writer.add(reference.append(merkle.py_leaf_hashes(data[:before])))
+        start = {k: bytes(v) for k, v in writer.tiles.items()}
+        writer.add(reference.append(merkle.py_leaf_hashes(data[before:])))
+        compact = merkle.CompactRange()
+        compact.append(merkle.py_leaf_hashes(data[:before]))
+        grown = tiles.grow(compact, hasher[0](data[before:]))
+        assert compact.size == before + count
+        assert compact.hashes == reference.hashes
+        assert {k: start.get(k, b"") + v for k, v in grown.items()} == {
+            k: bytes(writer.tiles[k]) for k in grown
+        }
+        assert set(grown) == {k for k in writer.tiles if k not in start or writer.tiles[k] != start[k]}
+
+
+@needs_c
+def test_extend_tiles_refuses_what_is_not_a_border_or_a_leaf_hash() -> None:
+    assert compiled is not None
+    h = os.urandom(32)
+    with pytest.raises(ValueError, match="3 border hashes, not 1"):
+        compiled.extend_tiles([h], 7, [h])
+    with pytest.raises(ValueError, match="border hash 0 is 5 bytes"):
+        compiled.extend_tiles([b"short"], 1, [h])
+    with pytest.raises(ValueError, match="hash 2 is 33 bytes, not 32"):
+        compiled.extend_tiles([], 0, [h, h, h + b"x", h])
+    with pytest.raises(TypeError, match="hash 1 is str"):
+        compiled.extend_tiles([], 0, [h, "x" * 32])  # type: ignore[list-item]
+    with pytest.raises(OverflowError):
+        compiled.extend_tiles([], -1, [h])
+    with pytest.raises(OverflowError):
+        compiled.extend_tiles([h] * 64, 2**64 - 1, [h])  # beyond 64 bits
+    with pytest.raises(TypeError):
+        compiled.extend_tiles([], 0, None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- two at a time with the SHA extensions
+
+needs_sha_extensions = pytest.mark.skipif(
+    compiled is None or not compiled.CPU_HAS_SHA_EXTENSIONS,
+    reason="this CPU has no SHA extensions: OpenSSL hashes every message",
+)
+
+
+@pytest.fixture(params=[True, False], ids=["sha-extensions", "openssl"])
+def sha_extensions(request: pytest.FixtureRequest) -> Iterable[bool]:
+    assert compiled is not None
+    before = compiled.sha_extensions()
+    assert compiled.set_sha_extensions(request.param) == request.param
+    yield request.param
+    compiled.set_sha_extensions(before)
+
+
+def entries_of_64_bytes_mostly() -> st.SearchStrategy[list[bytes]]:
+    return st.lists(st.one_of(st.binary(min_size=64, max_size=64), st.binary(max_size=130)), max_size=70)
+
+
+@needs_sha_extensions
+@settings(max_examples=300, deadline=None)
+@given(entries=entries_of_64_bytes_mostly(), size=st.integers(0, 2**40), count=st.integers(0, 600))
+def test_either_way_the_hashes_are_sha256s(entries: list[bytes], size: int, count: int) -> None:
+    assert compiled is not None
+    rng = random.Random(size * 31 + count)
+    border = [rng.randbytes(32) for _ in range(size.bit_count())]
+    leaves = [rng.randbytes(32) for _ in range(count)]
+    expected_leaves = [leaf(e) for e in entries]
+    expected_grow = python_grow(size, border, leaves)
+    before = compiled.sha_extensions()
+    try:
+        for on in (True, False):
+            compiled.set_sha_extensions(on)
+            assert compiled.leaf_hashes(entries) == expected_leaves
+            assert compiled.leaf_hashes([bytearray(e) for e in entries]) == expected_leaves
+            assert compiled.extend_tiles(border, size, leaves) == expected_grow
+    finally:
+        compiled.set_sha_extensions(before)
+
+
+@needs_sha_extensions
+def test_the_known_answers_two_at_a_time(sha_extensions: bool) -> None:
+    assert compiled is not None
+    assert compiled.leaf_hashes([bytes(64), bytes(range(64)), bytes(range(64))]) == [
+        hashlib.sha256(b"\x00" + bytes(64)).digest(),
+        *[hashlib.sha256(b"\x00" + bytes(range(64))).digest()] * 2,
+    ]
+    tree = merkle.CompactRange()
+    leaves = compiled.leaf_hashes(LEAVES)
+    tiles.grow(tree, leaves)
+    assert tree.root().hex() == ROOTS[len(LEAVES)]
+    assert merkle.MemoryTree.from_leaf_hashes(leaves).root(len(LEAVES)).hex() == ROOTS[len(LEAVES)]
+
+
+@needs_sha_extensions
+def test_a_bad_entry_next_to_a_good_one_is_named(sha_extensions: bool) -> None:
+    assert compiled is not None
+    with pytest.raises(TypeError, match="entry 1 is str"):
+        compiled.leaf_hashes([bytes(64), "x" * 64])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="entry 2 is int"):
+        compiled.leaf_hashes([bytes(64), bytes(64), 5])  # type: ignore[list-item]
+    entries = [bytes(64) for _ in range(20)]
+    counts = [sys.getrefcount(e) for e in entries]
+    for _ in range(100):
+        compiled.leaf_hashes(entries)
+        with pytest.raises(TypeError):
+            compiled.leaf_hashes([*entries, None])  # type: ignore[list-item]
+    assert [sys.getrefcount(e) for e in entries] == counts
+
+
+@needs_sha_extensions
+def test_the_environment_can_keep_the_hasher_to_openssl() -> None:
+    assert "SHA extensions" in _hasher_in_a_fresh_process({"ONEGRID_LEDGER_SHA_EXTENSIONS": "1"})
+    assert "SHA extensions" not in _hasher_in_a_fresh_process({"ONEGRID_LEDGER_SHA_EXTENSIONS": "0"})

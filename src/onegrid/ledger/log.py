@@ -4,8 +4,9 @@ Storage is tiled (``models.Tile``, layout in ``ledger.tiles``): the complete nod
 entries per tile level, full tiles written once, the last tile of each level extended by each batch.
 A batch of 1,000 leaves writes about five tile rows; a proof reads the few tiles it needs by key, from
 the process's tile cache (``tile_cache``) and what that lacks in one query. A batch is hashed a tree
-level at a time (``merkle.CompactRange.extend``) and cut into tiles from those levels (``tiles.cut``);
-the head, the last checkpoint and the new checkpoint are plain statements. Appends are serialised by
+level at a time and cut into tiles from those levels (``tiles.grow``: one call of the compiled
+hasher); the lock, the border read and the writes are a handful of plain statements on the driver's
+cursor (``ledger.driver``; decision 0012 has what a batch costs). Appends are serialised by
 the head row: ``SELECT … FOR UPDATE`` on PostgreSQL, and on SQLite the write lock that ``BEGIN
 IMMEDIATE`` takes (settings use transaction_mode IMMEDIATE). Each batch is durable before
 its checkpoint can be seen: on SQLite the write runs with ``synchronous=FULL`` (the WAL is synced at
@@ -21,10 +22,10 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from onegrid.ledger import keys, merkle, tiles
+from onegrid.ledger import driver, keys, merkle, tiles
 from onegrid.ledger.checkpoint import Checkpoint as CheckpointBody
 from onegrid.ledger.models import Checkpoint, Head, Tile
 
@@ -63,80 +64,61 @@ class Appended:
 def writing() -> Iterator[Head]:
     """A durable write transaction holding the single-writer lock; yields the head row.
 
-    Inside an enclosing transaction the enclosing commit decides durability (SQLite cannot change
-    ``synchronous`` within a transaction)."""
-    sqlite_outer = connection.vendor == "sqlite" and not connection.in_atomic_block
+    Inside an enclosing transaction the enclosing commit decides durability on SQLite (which cannot
+    change ``synchronous`` within a transaction); on PostgreSQL the lock makes it synchronous."""
+    db = driver.database()
     previous = None
-    if sqlite_outer:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous")
-            previous = int(cursor.fetchone()[0])
-            cursor.execute("PRAGMA synchronous=FULL")
+    if db.vendor == "sqlite" and not db.in_atomic_block:
+        with driver.Statements(db) as run:
+            previous = int(run.execute("PRAGMA synchronous").fetchone()[0])
+            run.execute("PRAGMA synchronous=FULL")
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO on")
             yield lock()
     finally:
         if previous is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA synchronous={previous}")
+            with driver.Statements(db) as run:
+                run.execute(f"PRAGMA synchronous={previous}")
 
 
-_HEAD_FIELDS = ("id", "size", "audit_seen_max", "audit_seen_running")
+_HEAD_FIELDS = ["id", "size", "audit_seen_max", "audit_seen_running"]
+_HEAD, _TILE, _CHECKPOINT = Head._meta.db_table, Tile._meta.db_table, Checkpoint._meta.db_table
+_LOCK = {
+    # the row lock, and commits that wait for the WAL flush (set_config(…, true) is SET LOCAL)
+    "postgresql": f"SELECT {', '.join(_HEAD_FIELDS)}, set_config('synchronous_commit', 'on', true) "  # noqa: S608
+    f"FROM {_HEAD} WHERE id = 1 FOR UPDATE",
+    "sqlite": f"SELECT {', '.join(_HEAD_FIELDS)} FROM {_HEAD} WHERE id = 1",  # noqa: S608 (BEGIN IMMEDIATE locks)
+}
 
 
 def lock() -> Head:
     """Take the single-writer lock (inside a transaction) and return the head row."""
-    if not connection.in_atomic_block:
+    db = driver.database()
+    if not db.in_atomic_block:
         raise RuntimeError("ledger appends run inside a transaction (use log.writing())")
-    table = connection.ops.quote_name(Head._meta.db_table)
-    lock_clause = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f"SELECT {', '.join(_HEAD_FIELDS)} FROM {table} WHERE id = 1{lock_clause}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
+    sql = _LOCK.get(db.vendor, _LOCK["sqlite"])
+    with driver.Statements(db) as run:
+        row = run.execute(sql).fetchone()
         if row is None:
             Head.objects.bulk_create([Head(pk=1)], ignore_conflicts=True)
-            cursor.execute(sql)
-            row = cursor.fetchone()
-    return Head.from_db(connection.alias, list(_HEAD_FIELDS), row)
+            row = run.execute(sql).fetchone()
+    return Head.from_db(db.alias, _HEAD_FIELDS, row[:4])
 
 
-_SELECT: dict[tuple[str, bool, int], str] = {}
+_SELECT: dict[int, str] = {}
 
 
 def _tiles(wanted: Collection[int]) -> dict[int, bytes]:
-    """The stored tiles of these keys, in one query. Proofs are the hot read, so unless queries are
-    being logged or wrapped (DEBUG, tests counting queries) this goes straight to the driver, past
-    Django's cursor wrapper, which otherwise costs as much as the query itself; the connection is
-    looked up once (each attribute of ``django.db.connection`` is a thread-local lookup, ~2 µs)."""
+    """The stored tiles of these keys, in one query on the driver's cursor (``driver``): proofs are
+    the hot read."""
     if not wanted:
         return {}
-    db = connections[DEFAULT_DB_ALIAS]
-    direct = not (db.queries_logged or db.execute_wrappers)
-    sql_key = (db.vendor, direct, len(wanted))
-    sql = _SELECT.get(sql_key)
+    sql = _SELECT.get(len(wanted))
     if sql is None:
-        table = db.ops.quote_name(Tile._meta.db_table)
-        mark = "?" if direct and db.vendor == "sqlite" else "%s"
-        sql = f"SELECT key, hashes FROM {table} WHERE key IN ({', '.join([mark] * len(wanted))})"  # noqa: S608
-        _SELECT[sql_key] = sql
-    if direct:
-        if db.connection is None:
-            db.ensure_connection()
-        with db.wrap_database_errors:
-            cursor = db.connection.cursor()
-            try:
-                cursor.execute(sql, list(wanted))
-                found = cursor.fetchall()
-            finally:
-                cursor.close()
-    else:
-        with db.cursor() as wrapped:
-            wrapped.execute(sql, list(wanted))
-            found = wrapped.fetchall()
+        marks = ", ".join(["%s"] * len(wanted))
+        sql = _SELECT[len(wanted)] = f"SELECT key, hashes FROM {_TILE} WHERE key IN ({marks})"  # noqa: S608
+    with driver.Statements(driver.database()) as run:
+        found = run.execute(sql, list(wanted)).fetchall()
     return {int(k): bytes(blob) for k, blob in found}
 
 
@@ -195,10 +177,39 @@ def _border_of(tree_size: int, stored: dict[int, bytes]) -> list[bytes]:
     return out
 
 
-def _store(parts: dict[int, bytes], before: dict[int, bytes], tree_size: int) -> None:
-    """Write what a batch adds to each tile (``tiles.cut``): new tiles are inserted, the partial tiles
-    it extended are replaced by their longer selves (which the database checks)."""
-    table = connection.ops.quote_name(Tile._meta.db_table)
+_BORDER: dict[int, str] = {}
+
+
+def _read_border(run: driver.Statements, tile_keys: Collection[int]) -> tuple[int, bytes, dict[int, bytes]]:
+    """The last checkpoint (size and root) and the stored tiles of these keys, in one statement: the
+    checkpoint comes back as the row of key −1 − size (tile keys are ≥ 0)."""
+    sql = _BORDER.get(len(tile_keys))
+    if sql is None:
+        latest = f"SELECT -1 - size, root FROM (SELECT size, root FROM {_CHECKPOINT} ORDER BY size DESC LIMIT 1) AS latest"  # noqa: S608
+        marks = ", ".join(["%s"] * len(tile_keys))
+        tiles_sql = f" UNION ALL SELECT key, hashes FROM {_TILE} WHERE key IN ({marks})" if tile_keys else ""  # noqa: S608
+        sql = _BORDER[len(tile_keys)] = latest + tiles_sql
+    size, root, stored = 0, merkle.EMPTY_ROOT, {}
+    for k, blob in run.execute(sql, list(tile_keys)).fetchall():
+        if k < 0:
+            size, root = -1 - int(k), bytes(blob)
+        else:
+            stored[int(k)] = bytes(blob)
+    return size, root, stored
+
+
+_INSERT_TILES = f"INSERT INTO {_TILE} (key, width, hashes) VALUES (%s, %s, %s)"  # noqa: S608
+_GROW_TILE = f"UPDATE {_TILE} SET width = %s, hashes = %s WHERE key = %s AND length(hashes) = %s"  # noqa: S608
+_INSERT_CHECKPOINT = f"INSERT INTO {_CHECKPOINT} (size, root, note, at) VALUES (%s, %s, %s, %s)"  # noqa: S608
+_MOVE_HEAD = f"UPDATE {_HEAD} SET size = %s WHERE id = %s"  # noqa: S608
+
+
+def _tile_rows(
+    parts: dict[int, bytes], before: dict[int, bytes], tree_size: int
+) -> tuple[list[tuple[int, int, bytes]], list[tuple[int, bytes, int, int]]]:
+    """What a batch adds to each tile (``tiles.cut``) as rows: the new tiles ``(key, width, hashes)``
+    and the partial tiles it extended ``(width, hashes, key, old length)``, each replaced by its longer
+    self (which the database checks)."""
     new, grown = [], []
     reset = False
     for k, part in parts.items():
@@ -216,72 +227,62 @@ def _store(parts: dict[int, bytes], before: dict[int, bytes], tree_size: int) ->
         reset = reset or (kept is not None and not blob.startswith(kept))
     if reset:  # the database was reset or restored under this process: what it cached is of another tree
         tile_cache.clear()
-    with connection.cursor() as cursor:
-        if new:
-            cursor.executemany(f"INSERT INTO {table} (key, width, hashes) VALUES (%s, %s, %s)", new)  # noqa: S608
-        for row in grown:
-            cursor.execute(
-                f"UPDATE {table} SET width = %s, hashes = %s WHERE key = %s AND length(hashes) = %s",  # noqa: S608
-                row,
-            )
-            if cursor.rowcount != 1:
-                raise LogCorrupt(f"tile {tiles.split_key(row[2])} changed while the log held the writer lock")
+    return new, grown
 
 
 def append(head: Head, leaf_hashes: Sequence[bytes], *, at: dt.datetime | None = None) -> Appended:
     """Append one batch of leaf hashes and sign one checkpoint for it; ``head`` is the locked row
-    from ``writing()``. Refuses (LogCorrupt) if the stored border disagrees with the last checkpoint."""
+    from ``writing()``. Refuses (LogCorrupt) if the stored border disagrees with the last checkpoint.
+
+    Five statements: the border read, the new tiles, the grown tiles, the checkpoint and the head."""
     if not leaf_hashes:
         raise ValueError("a batch has at least one leaf")
-    if set(map(len, leaf_hashes)) != {merkle.HASH_SIZE}:
+    if len(leaf_hashes[-1]) != merkle.HASH_SIZE:  # the others are checked as they are hashed (grow)
         raise ValueError("leaf hashes are 32 bytes")
     n = head.size
-    checkpoints = connection.ops.quote_name(Checkpoint._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT size, root FROM {checkpoints} ORDER BY size DESC LIMIT 1")  # noqa: S608
-        latest = cursor.fetchone()
-    latest_size, latest_root = (int(latest[0]), bytes(latest[1])) if latest else (0, merkle.EMPTY_ROOT)
-    if latest_size != n:
-        raise LogCorrupt(f"the head says {n} leaves, the last checkpoint {latest_size}")
+    db = driver.database()
     widths = {tiles.key(level, index): width for level, index, width in tiles.partial_tiles(n)}
-    partial = _tiles(widths)
-    if any(len(partial.get(k, b"")) != tiles.size_of(w) for k, w in widths.items()):
-        raise LogCorrupt(
-            f"the partial tiles of the stored tree are not those of size {n}; run `onegrid ledger check`"
+    with driver.Statements(db) as run:
+        latest_size, latest_root, partial = _read_border(run, widths)
+        if latest_size != n:
+            raise LogCorrupt(f"the head says {n} leaves, the last checkpoint {latest_size}")
+        if any(len(partial.get(k, b"")) != tiles.size_of(w) for k, w in widths.items()):
+            raise LogCorrupt(
+                f"the partial tiles of the stored tree are not those of size {n}; run `onegrid ledger check`"
+            )
+        border = merkle.CompactRange(n, _border_of(n, partial))
+        if border.root() != latest_root:
+            raise LogCorrupt(f"the stored tree no longer matches checkpoint {n}; run `onegrid ledger check`")
+        try:
+            parts = tiles.grow(border, leaf_hashes)
+        except ValueError as exc:  # a leaf hash of another length, named by the hasher
+            raise ValueError(f"leaf hashes are 32 bytes: {exc}") from exc
+        new, grown = _tile_rows(parts, partial, border.size)
+        signer = keys.signer()
+        body = CheckpointBody(signer.name, border.size, border.root())
+        checkpoint = Checkpoint(
+            size=border.size, root=body.root, note=signer.sign_note(body.text()), at=at or timezone.now()
         )
-    border = merkle.CompactRange(n, _border_of(n, partial))
-    if border.root() != latest_root:
-        raise LogCorrupt(f"the stored tree no longer matches checkpoint {n}; run `onegrid ledger check`")
-    _store(tiles.cut(border.extend(leaf_hashes), n, border.size), partial, border.size)
-    signer = keys.signer()
-    body = CheckpointBody(signer.name, border.size, border.root())
-    checkpoint = Checkpoint(
-        size=border.size, root=body.root, note=signer.sign_note(body.text()), at=at or timezone.now()
-    )
-    checkpoint._state.adding = False  # written below, in one statement without the ORM's save()
-    checkpoint._state.db = connection.alias
-    head.size = border.size
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {checkpoints} (size, root, note, at) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [
-                checkpoint.size,
-                body.root,
-                checkpoint.note,
-                connection.ops.adapt_datetimefield_value(checkpoint.at),
-            ],
-        )
-        cursor.execute(
-            f"UPDATE {connection.ops.quote_name(Head._meta.db_table)} SET size = %s WHERE id = %s",  # noqa: S608
-            [head.size, head.pk],
-        )
+        checkpoint._state.adding = False  # written below, without the ORM's save()
+        checkpoint._state.db = db.alias
+        head.size = border.size
+        if new:
+            run.executemany(_INSERT_TILES, new)
+        written = run.executemany(_GROW_TILE, grown).rowcount if grown else 0
+        at_value = db.ops.adapt_datetimefield_value(checkpoint.at)
+        run.execute(_INSERT_CHECKPOINT, [checkpoint.size, body.root, checkpoint.note, at_value])
+        run.execute(_MOVE_HEAD, [head.size, head.pk])
+        if written != len(grown):
+            raise LogCorrupt(
+                f"tiles {[tiles.split_key(r[2]) for r in grown]} changed while the log held the writer lock"
+            )
     return Appended(n, checkpoint)
 
 
 def _keep(read: dict[int, bytes]) -> None:
     """Cache tiles just read, if they are committed (read outside a transaction: a tile read inside one
     may be the writer's own, which a rollback would take back)."""
-    if tile_cache.max_bytes and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+    if tile_cache.max_bytes and not driver.database().in_atomic_block:
         for k, blob in read.items():
             tile_cache.put(k, blob)
 

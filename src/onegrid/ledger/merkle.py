@@ -16,7 +16,9 @@ into the stored tiles.
 Batches are hashed by ``leaf_hashes`` and ``parents``: in C through OpenSSL's SHA-256 when the
 extension ``onegrid.ledger._hasher`` was built at install time, otherwise by the pure-Python functions
 below, which give the same bytes. ``HASHER`` says which is in use; ``ONEGRID_LEDGER_HASHER=python``
-in the environment makes a process use the pure-Python ones.
+in the environment makes a process use the pure-Python ones. Where the CPU has the x86 SHA extensions
+the compiled hasher hashes the 65-byte messages of 64-byte entries and of inner nodes two at a time
+with them; ``ONEGRID_LEDGER_SHA_EXTENSIONS=0`` keeps it to OpenSSL, one message at a time.
 """
 
 from __future__ import annotations
@@ -118,7 +120,14 @@ def _batch_hasher() -> tuple[
         built = not isinstance(exc, ModuleNotFoundError) and "cannot import name" not in str(exc)
         why = f"does not load ({exc})" if built else "was not built at install"
         return py_leaf_hashes, py_parents, f"Python (hashlib): the C batch hasher {why}"
-    return _hasher.leaf_hashes, _hasher.parents, f"C (onegrid.ledger._hasher, {_hasher.OPENSSL_VERSION})"
+    if os.environ.get("ONEGRID_LEDGER_SHA_EXTENSIONS", "").strip() == "0":
+        _hasher.set_sha_extensions(False)
+    two_way = ", SHA extensions two messages at a time" if _hasher.sha_extensions() else ""
+    return (
+        _hasher.leaf_hashes,
+        _hasher.parents,
+        f"C (onegrid.ledger._hasher, {_hasher.OPENSSL_VERSION}{two_way})",
+    )
 
 
 leaf_hashes, parents, HASHER = _batch_hasher()

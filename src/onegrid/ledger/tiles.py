@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from onegrid.ledger import merkle
 from onegrid.ledger.merkle import HASH_SIZE, Node, completes
@@ -38,6 +38,7 @@ __all__ = [
     "cut",
     "entries",
     "gather",
+    "grow",
     "key",
     "leaf_rows",
     "length_at",
@@ -330,6 +331,33 @@ def cut(levels: list[list[bytes]], before: int, after: int) -> dict[int, bytes]:
             out[level << _LEVEL_SHIFT | index] = gather(lists, shift, _ORDER, _OFFSET[a], _OFFSET[b])
         level += 1
     return out
+
+
+def _extend_tiles() -> (
+    Callable[[list[bytes], int, Sequence[bytes]], tuple[list[bytes], dict[int, bytes]]] | None
+):
+    """The compiled ``extend_tiles`` along with the compiled hasher (``merkle.HASHER``), else None."""
+    if merkle.HASHER_IS_C:
+        from onegrid.ledger import _hasher
+
+        return _hasher.extend_tiles
+    return None
+
+
+extend_tiles = _extend_tiles()
+
+
+def grow(border: merkle.CompactRange, leaf_hashes: Sequence[bytes]) -> dict[int, bytes]:
+    """Add a batch of leaf hashes to the tree whose right border is ``border`` (updated in place) and
+    return what the batch adds to each tile: ``cut(border.extend(leaf_hashes), …)``. With the compiled
+    hasher that is one call (``_hasher.extend_tiles``), each tree level in one buffer instead of a list
+    of bytes objects, and the tiles cut from those buffers. Same bytes either way."""
+    before = border.size
+    if extend_tiles is None:
+        return cut(border.extend(leaf_hashes), before, border.size)
+    hashes, parts = extend_tiles(border.hashes, before, leaf_hashes)
+    border.hashes, border.size = hashes, before + len(leaf_hashes)
+    return parts
 
 
 class Writer:
