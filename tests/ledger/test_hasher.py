@@ -362,6 +362,23 @@ def test_gather_refuses_what_is_not_a_level_of_hashes() -> None:
         compiled.gather((h,), [0], [(0, 0)], 0, 1)  # type: ignore[arg-type]
 
 
+def _stored(
+    before: int, count: int
+) -> tuple[list[bytes], merkle.CompactRange, tiles.Writer, dict[int, bytes], merkle.CompactRange]:
+    """The reference for ``count`` entries appended to a tree of ``before``, in pure Python: the
+    entries, the whole tree's range and tile writer, the tiles as they were at ``before``, and a range
+    holding only the first ``before`` leaves (for the hasher under test to extend)."""
+    data = [i.to_bytes(4, "big") for i in range(before + count)]
+    reference = merkle.CompactRange()
+    writer = tiles.Writer()
+    writer.add(reference.append(merkle.py_leaf_hashes(data[:before])))
+    start = {k: bytes(v) for k, v in writer.tiles.items()}
+    writer.add(reference.append(merkle.py_leaf_hashes(data[before:])))
+    compact = merkle.CompactRange()
+    compact.append(merkle.py_leaf_hashes(data[:before]))
+    return data, reference, writer, start, compact
+
+
 @pytest.mark.parametrize("hasher", HASHERS)
 def test_cut_gives_the_same_tiles_either_way(hasher: Hasher, monkeypatch: pytest.MonkeyPatch) -> None:
     if hasher[0] is merkle.py_leaf_hashes:
@@ -372,14 +389,7 @@ def test_cut_gives_the_same_tiles_either_way(hasher: Hasher, monkeypatch: pytest
         monkeypatch.setattr(tiles, "gather", compiled.gather)
         monkeypatch.setattr(merkle, "parents", compiled.parents)
     for before, count in [(0, 1), (0, 700), (255, 2), (65_530, 600), (1000, 1)]:
-        data = [i.to_bytes(4, "big") for i in range(before + count)]
-        reference = merkle.CompactRange()
-        writer = tiles.Writer()
-        writer.add(reference.append(merkle.py_leaf_hashes(data[:before])))
-        start = {k: bytes(v) for k, v in writer.tiles.items()}
-        writer.add(reference.append(merkle.py_leaf_hashes(data[before:])))
-        compact = merkle.CompactRange()
-        compact.append(merkle.py_leaf_hashes(data[:before]))
+        data, _, writer, start, compact = _stored(before, count)
         grown = tiles.cut(compact.extend(hasher[0](data[before:])), before, before + count)
         assert {k: start.get(k, b"") + v for k, v in grown.items()} == {
             k: bytes(writer.tiles[k]) for k in grown
@@ -423,14 +433,7 @@ def test_grow_builds_the_stored_tiles_of_the_tree(hasher: Hasher, monkeypatch: p
         assert compiled is not None
         monkeypatch.setattr(tiles, "extend_tiles", compiled.extend_tiles)
     for before, count in [(0, 1), (0, 700), (255, 2), (65_530, 600), (1000, 1), (70_000, 1000)]:
-        data = [i.to_bytes(4, "big") for i in range(before + count)]
-        writer = tiles.Writer()
-        reference = merkle.CompactRange()
-        writer.add(reference.append(merkle.py_leaf_hashes(data[:before])))
-        start = {k: bytes(v) for k, v in writer.tiles.items()}
-        writer.add(reference.append(merkle.py_leaf_hashes(data[before:])))
-        compact = merkle.CompactRange()
-        compact.append(merkle.py_leaf_hashes(data[:before]))
+        data, reference, writer, start, compact = _stored(before, count)
         grown = tiles.grow(compact, hasher[0](data[before:]))
         assert compact.size == before + count
         assert compact.hashes == reference.hashes
