@@ -58,6 +58,12 @@ UNIQUE = ("dim", "area_path", "day", "value", "shard")  # the rollup's unique ke
 # holds bulk loads and what ``fold`` gathers. SQLite has one writer at a time and writes shard 0.
 SHARDS = 16
 CLAIM = 0x4F47_5348  # the advisory lock space of the shards' claims (pg_try_advisory_xact_lock(CLAIM, s))
+# The first shard from ``first`` on whose advisory lock is free (taken by this statement) or already
+# this transaction's; the rows are tried in order and the scan stops at the first taken.
+CLAIM_ANY = (
+    "SELECT s FROM (SELECT (%s + i) %% %s + 1 AS s FROM generate_series(0, %s) AS i) AS shards "
+    "WHERE pg_try_advisory_xact_lock(%s, s) LIMIT 1"
+)
 FOLD = 20_000  # rows gathered per fold statement
 BATCH = 400  # rows per bulk statement: 400 × 54 parameters stays under SQLite's 32,766
 
@@ -312,14 +318,6 @@ def shard() -> int:
         claimed = int(row[0]) if row is not None else first
     connection.rollup_shard = claimed  # type: ignore[attr-defined]
     return claimed
-
-
-# The first shard from ``first`` on whose advisory lock is free (taken by this statement) or already
-# this transaction's; the rows are tried in order and the scan stops at the first taken.
-CLAIM_ANY = (
-    "SELECT s FROM (SELECT (%s + i) %% %s + 1 AS s FROM generate_series(0, %s) AS i) AS shards "
-    "WHERE pg_try_advisory_xact_lock(%s, s) LIMIT 1"
-)
 
 
 def add_rows(
