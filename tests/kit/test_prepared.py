@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from tests.factories import build_net
 
 from onegrid.access.models import Membership, Organisation, User
-from onegrid.kit.prepared import Prepared, PreparedModels
+from onegrid.kit.prepared import Like, Prepared, PreparedModels
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +127,22 @@ def test_model_queries_it_cannot_prepare_are_refused() -> None:
     ):
         with pytest.raises(ValueError, match=r"not prepared|unchanged"):
             PreparedModels(build, (str,)).objects("ann")
+
+
+def test_pattern_and_moment_arguments_answer_as_the_queryset() -> None:
+    users = _users()
+    User.objects.create(username="a_b%c", email="x@example.org")
+    User.objects.filter(pk=users["bob"].pk).update(date_joined=timezone.now() - dt.timedelta(days=3))
+
+    def build(part: Any, since: Any) -> Any:
+        return (
+            User.objects.filter(username__contains=part, date_joined__gte=since)
+            .order_by("pk")
+            .values_list("username")
+        )
+
+    prepared = Prepared(build, (Like, dt.datetime))
+    for part in ("a", "b", "_", "%", "b%c", "\\", "nobody"):
+        for since in (timezone.now() - dt.timedelta(days=7), timezone.now() - dt.timedelta(days=1)):
+            assert prepared.rows(part, since) == list(build(part, since)), (part, since)
+    assert prepared.rows("_", timezone.now() - dt.timedelta(days=1)) == [("a_b%c",)]  # not a wildcard

@@ -61,7 +61,7 @@ class LimitOffset(LimitOffsetPagination):
     def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
         offset = pagination.offset
         limit: int = min(pagination.limit, self.max_limit)
-        if isinstance(queryset, SerialisedPage):
+        if hasattr(queryset, "count_upto"):  # a SerialisedPage or a page source of its kind
             counted = queryset.count_upto(COUNT_LIMIT)
         else:
             counted = min(self._items_count(queryset), COUNT_LIMIT + 1)

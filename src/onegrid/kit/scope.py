@@ -34,7 +34,9 @@ def register_resolver(resolver: GrantResolver) -> None:
 
 
 def register_participation(model: type[models.Model], rule: Participation) -> None:
-    """Let ``model`` rows be visible beyond area grants, e.g. to the people taking part in them."""
+    """Let ``model`` rows be visible beyond area grants, e.g. to the people taking part in them. A rule
+    reads nothing of the user but ``user.pk`` (listings compile it once for every user, with a marker
+    in place of the key)."""
     _participations.setdefault(model, []).append(rule)
 
 
@@ -107,8 +109,12 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     """QuerySet with ``restrict``. The model names its path column in ``scope_path_field``
     (default ``area_path``)."""
 
-    def restrict(self, user: Any, permission: str) -> ScopedQuerySet[M]:
-        paths = paths_for(user, permission)
+    def restrict(
+        self, user: Any, permission: str, *, paths: tuple[str, ...] | None = None
+    ) -> ScopedQuerySet[M]:
+        """The rows ``user`` may see with ``permission``; ``paths`` in place of the user's own subtrees
+        (a statement compiled once for many users passes markers, see ``kit.prepared.Shapes``)."""
+        paths = paths_for(user, permission) if paths is None else paths
         if ROOT in paths:
             return self.all()
         field = getattr(self.model, "scope_path_field", "area_path")
@@ -134,5 +140,7 @@ class ScopedManager(models.Manager[M], Generic[M]):
     def get_queryset(self) -> ScopedQuerySet[M]:
         return ScopedQuerySet(self.model, using=self._db)
 
-    def restrict(self, user: Any, permission: str) -> ScopedQuerySet[M]:
-        return self.get_queryset().restrict(user, permission)
+    def restrict(
+        self, user: Any, permission: str, *, paths: tuple[str, ...] | None = None
+    ) -> ScopedQuerySet[M]:
+        return self.get_queryset().restrict(user, permission, paths=paths)

@@ -16,10 +16,11 @@ from onegrid.kit import scope
 from onegrid.kit.answers import answer
 from onegrid.kit.crypto import mask_email, mask_name, mask_phone
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
-from onegrid.kit.pagination import LimitOffset, SerialisedPage
+from onegrid.kit.pagination import LimitOffset
 from onegrid.matters import attachments, feedback, intake, selectors, steps, supervision
 from onegrid.matters.lifecycle import OPEN, Step
 from onegrid.matters.lifecycle import Status as MatterStatus
+from onegrid.matters.listing import Listing
 from onegrid.matters.models import Event, Matter
 from onegrid.matters.schemas import (
     Ack,
@@ -183,8 +184,10 @@ def list_matters(
             if parsed is None:
                 raise Invalid(f"{name} must be an ISO 8601 date or time", field=name)
             bounds[name] = parsed
-    qs = selectors.search(
+    rows = Listing(
         actor,
+        SUMMARY_FIELDS,
+        summary_row,
         status=status or None,
         overdue=overdue,
         warning=warning,
@@ -195,7 +198,6 @@ def list_matters(
         mine=mine,
         **bounds,
     )
-    rows = SerialisedPage(qs.values_list(*SUMMARY_FIELDS), summary_row, counted=qs.values("pk"))
     return answer(LimitOffset().paginate_queryset(rows, page, request), PagedMatterOut)
 
 

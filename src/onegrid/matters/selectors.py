@@ -174,11 +174,20 @@ def search(
     until: dt.datetime | None = None,
     q: str | None = None,
     mine: bool = False,
+    paths: tuple[str, ...] | None = None,
+    now: dt.datetime | None = None,
 ) -> ScopedQuerySet[Matter]:
-    qs = visible(actor).select_related("category", "area", "owner").defer(*AREA_OUTLINE)
+    """The matters in ``actor``'s scope that match the filters, newest first. ``paths`` and ``now``
+    replace the actor's subtrees and the clock (``matters.listing`` compiles this with markers); the
+    actor is read for its key only."""
+    qs = (
+        Matter.objects.restrict(actor, "matters.view", paths=paths)
+        .select_related("category", "area", "owner")
+        .defer(*AREA_OUTLINE)
+    )
     if status:
         qs = qs.filter(status__in=status)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     if overdue is not None:
         late = Q(status__in=list(OPEN), due_at__lt=now)
         qs = qs.filter(late) if overdue else qs.exclude(late)
@@ -200,8 +209,8 @@ def search(
     if q:
         qs = qs.filter(Q(number__startswith=q) | Q(title__icontains=q) | Q(address__icontains=q))
     if mine:
-        organisations = Membership.objects.filter(user=actor).values("organisation_id")
-        qs = qs.filter(Q(reporter=actor) | Q(owner_id__in=organisations))
+        organisations = Membership.objects.filter(user_id=actor.pk).values("organisation_id")
+        qs = qs.filter(Q(reporter_id=actor.pk) | Q(owner_id__in=organisations))
     return qs  # every condition is on the matter's own row or a subquery: no row comes twice
 
 
