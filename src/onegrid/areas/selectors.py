@@ -8,9 +8,19 @@ from typing import Any
 from django.db.models import Q
 
 from onegrid.areas.levels import Level
-from onegrid.areas.models import Area
+from onegrid.areas.models import Area, AreaNetRevision
 from onegrid.kit.errors import NotFound
+from onegrid.kit.prepared import Prepared
 from onegrid.kit.scope import ScopedQuerySet
+
+_REVISION = Prepared(lambda: AreaNetRevision.objects.filter(id=1).values_list("number"), ())
+
+
+def net_revision() -> int:
+    """The number every change to the net raises (``services.bump_revision``): what a process holding
+    something made of areas compares to tell whether it is still current."""
+    found = _REVISION.rows()
+    return int(found[0][0]) if found else 0
 
 
 def visible(actor: Any, permission: str = "areas.view") -> ScopedQuerySet[Area]:

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.access.models import Organisation
 from onegrid.areas import selectors as area_selectors
 from onegrid.areas.levels import Level
+from onegrid.areas.models import Area
+from onegrid.kit import scope
 from onegrid.kit.errors import DomainError
 from onegrid.matters import catalogue, stats
 from onegrid.matters.models import Channel
@@ -28,6 +30,50 @@ TEXT_LIMIT = 100  # the queue's text search: a number prefix, or words of the ti
 def localised(name: str, name_en: str) -> str:
     """The English name on English pages when there is one; the Chinese name otherwise."""
     return name_en if name_en and (get_language() or "").startswith("en") else name
+
+
+# The area choices of a scope by (net revision, subtrees, language): the same few hundred areas on every
+# page of the queue, read again when the net changes (a process keeps the last few scopes it served).
+_AREA_CHOICES: dict[tuple[int, tuple[str, ...], str], list[tuple[str, Any]]] = {}
+_CATEGORY_CHOICES: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+AREA_CHOICES_KEPT = 64
+
+
+def _area_choices(actor: Any) -> list[tuple[str, Any]]:
+    paths = scope.paths_for(actor, "matters.view")
+    key = (area_selectors.net_revision(), paths, get_language() or "")
+    found = _AREA_CHOICES.get(key)
+    if found is None:
+        areas = (
+            Area.objects.restrict(actor, "matters.view", paths=paths)
+            .filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE])
+            .order_by("path")
+            .values_list("code", "name", "name_en", "level")[:500]
+        )
+        found = [("", _("Whole jurisdiction"))] + [
+            (code, "— " * max(0, level - Level.COUNTY) + localised(name, name_en))
+            for code, name, name_en, level in areas
+        ]
+        if len(_AREA_CHOICES) >= AREA_CHOICES_KEPT:
+            _AREA_CHOICES.clear()
+        _AREA_CHOICES[key] = found
+    return found
+
+
+def _category_choices() -> list[tuple[str, Any]]:
+    """The active categories as the process holds them (catalogue: one token read when unchanged)."""
+    known = catalogue.current()
+    key = (known.token, get_language() or "")
+    found = _CATEGORY_CHOICES.get(key)
+    if found is None:
+        categories = sorted(known.categories.values(), key=lambda c: (c.position, c.code))
+        found = [("", _("All categories"))] + [
+            (c.code, ("— " if c.parent_id else "") + localised(c.name, c.name_en)) for c in categories
+        ]
+        if len(_CATEGORY_CHOICES) >= AREA_CHOICES_KEPT:
+            _CATEGORY_CHOICES.clear()
+        _CATEGORY_CHOICES[key] = found
+    return found
 
 
 class QueueFilter(forms.Form):
@@ -65,27 +111,8 @@ class QueueFilter(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # the active categories as the process holds them (catalogue: one token read when unchanged)
-        categories = sorted(catalogue.current().categories.values(), key=lambda c: (c.position, c.code))
-        self._choices(
-            "category",
-            [("", _("All categories"))]
-            + [(c.code, ("— " if c.parent_id else "") + localised(c.name, c.name_en)) for c in categories],
-        )
-        areas = (
-            area_selectors.visible(actor, "matters.view")
-            .filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE])
-            .order_by("path")
-            .values_list("code", "name", "name_en", "level")[:500]
-        )
-        self._choices(
-            "area",
-            [("", _("Whole jurisdiction"))]
-            + [
-                (code, "— " * max(0, level - Level.COUNTY) + localised(name, name_en))
-                for code, name, name_en, level in areas
-            ],
-        )
+        self._choices("category", _category_choices())
+        self._choices("area", _area_choices(actor))
 
     def status_boxes(self) -> SafeString:
         """The status boxes, drawn in Python (``widgets.checkboxes``)."""
