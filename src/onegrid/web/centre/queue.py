@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from onegrid.access.models import Membership
 from onegrid.kit import scope
-from onegrid.kit.prepared import Shapes
-from onegrid.matters import rollup, selectors
+from onegrid.kit.prepared import PreparedModels, Shapes
+from onegrid.matters import listing, rollup, selectors
 from onegrid.matters.lifecycle import OPEN, Status
 from onegrid.matters.models import Assist, Channel, Matter, Tally
 from onegrid.web.centre.forms import period
@@ -360,23 +360,65 @@ class Page:
         return max((r.matter.pk for r in self.rows), default=0)
 
 
-def _rows(ids: list[int]) -> list[Row]:
-    now = timezone.now()
-    matters = (
+# A page's matters by their keys, always PAGE_SIZE of them (the missing ones as 0, which no matter has):
+# one statement compiled once for every page.
+_ROWS = PreparedModels(
+    lambda *ids: (
         Matter.objects.filter(pk__in=ids)
         .select_related("category", "area", "owner")
         .only(*ROW_FIELDS)
         .order_by("-pk")
+    ),
+    (int,) * PAGE_SIZE,
+)
+
+
+def _rows(ids: list[int]) -> list[Row]:
+    now = timezone.now()
+    return [Row.of(m, now) for m in _ROWS.objects(*ids, *[0] * (PAGE_SIZE - len(ids)))]
+
+
+def _listed(actor: Any, f: Filters) -> listing.Search:
+    """The queue's rows (``_search`` without facets) as a search compiled per shape."""
+    return listing.Search(
+        actor,
+        status=list(f.status) or None,
+        overdue=True if f.due == "overdue" else None,
+        warning=True if f.due == "warning" else None,
+        category=f.category or None,
+        channel=f.channel or None,
+        area=f.area or None,
+        since=period(f.since),
+        until=period(f.until, end=True),
+        q=f.q or None,
     )
-    return [Row.of(m, now) for m in matters]
+
+
+def _newest(qs: QuerySet[Matter]) -> Any:
+    return qs.order_by("-pk").values_list("pk")
+
+
+def _older(qs: QuerySet[Matter], before: int) -> Any:
+    return qs.filter(pk__lt=before).order_by("-pk").values_list("pk")
+
+
+def _newer(qs: QuerySet[Matter], after: int) -> Any:
+    return qs.filter(pk__gt=after).order_by("-pk").values_list("pk")
+
+
+def _ids(search: listing.Search, name: str, project: Any, bound: tuple[int, ...], limit: int) -> list[int]:
+    """The keys of ``project`` of ``search`` past ``bound`` (none: from the newest), newest first."""
+    compiled = search.compiled(name, project, (int,) * len(bound))
+    return [row[0] for row in search.run(compiled, bound, f"{compiled.sql} LIMIT %s", (limit,))]
 
 
 def page(actor: Any, f: Filters, *, before: int | None = None) -> Page:
     """One page of the queue, newest first, older than ``before`` when given."""
-    qs = _search(actor, f, facets=False)
-    if before is not None:
-        qs = qs.filter(pk__lt=before)
-    ids = list(qs.order_by("-pk").values_list("pk", flat=True)[: PAGE_SIZE + 1])
+    search = _listed(actor, f)
+    if before is None:
+        ids = _ids(search, "newest", _newest, (), PAGE_SIZE + 1)
+    else:
+        ids = _ids(search, "older", _older, (before,), PAGE_SIZE + 1)
     more = len(ids) > PAGE_SIZE
     ids = ids[:PAGE_SIZE]
     return Page(_rows(ids), ids[-1] if more and ids else None)
@@ -384,6 +426,4 @@ def page(actor: Any, f: Filters, *, before: int | None = None) -> Page:
 
 def newer(actor: Any, f: Filters, *, after: int) -> list[Row]:
     """Matters that arrived since ``after`` (the newest id shown), newest first, at most a page."""
-    qs = _search(actor, f, facets=False).filter(pk__gt=after)
-    ids = list(qs.order_by("-pk").values_list("pk", flat=True)[:PAGE_SIZE])
-    return _rows(ids)
+    return _rows(_ids(_listed(actor, f), "newer", _newer, (after,), PAGE_SIZE))
