@@ -1,6 +1,6 @@
 """The queue's counts read from the statistics rollup equal the counts over the matters themselves:
 merged duplicates (which the rollup leaves out), deadlines, and matters seen through participation
-outside the grants."""
+outside the grants; and its rows link to their matters as ``reverse`` would."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from tests.factories import Net, make_user
 from tests.matters import conftest as matters_conftest
@@ -85,3 +86,8 @@ def test_the_rollup_counts_equal_the_matters(net: Net, people: dict[str, Any], d
     assert nonzero(queue.counts(county, queue.Filters()).overdue) != {}
     outsider = make_user("outsider", role="county_operator", area=net.county)
     assert queue.counts(outsider, queue.Filters()).total() == 8  # no participation: the county only
+
+
+def test_a_row_links_to_the_matter_as_reverse_would() -> None:
+    for number in ("330122-20261123-000004", "X 1", "a%b", "路灯-1"):
+        assert queue._matter_url(number) == reverse("centre:matter", args=[number])
