@@ -26,12 +26,12 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from onegrid.access.models import Membership
 from onegrid.kit import scope
 from onegrid.kit.prepared import PreparedModels, Shapes
 from onegrid.matters import listing, rollup, selectors
 from onegrid.matters.lifecycle import OPEN, Status
-from onegrid.matters.models import Assist, Channel, Matter, Tally
+from onegrid.matters.models import Channel, Matter, Tally
+from onegrid.matters.permissions import taking_part
 from onegrid.web.centre.forms import period
 from onegrid.web.centre.labels import STATUS
 from onegrid.web.templatetags.centre import named
@@ -233,11 +233,11 @@ def _others(*bounds_and_user: Any) -> QuerySet[Any]:
     if not bounds_and_user:
         return rows.order_by()
     *bounds, user = bounds_and_user
-    organisations = Membership.objects.filter(user_id=user).values("organisation_id")
-    assisted = Assist.objects.filter(organisation_id__in=organisations).values("matter_id")
-    joined = Q(reporter_id=user) | Q(owner_id__in=organisations) | Q(pk__in=assisted)
     outside = (
-        Matter.objects.filter(joined).exclude(_inside(bounds)).annotate(part=Value(2)).values_list(*fields)
+        Matter.objects.filter(pk__in=taking_part(user))
+        .exclude(_inside(bounds))
+        .annotate(part=Value(2))
+        .values_list(*fields)
     )
     return rows.order_by().union(outside.order_by(), all=True)
 
