@@ -18,7 +18,7 @@ from tests.web.test_centre_views import receive
 
 from onegrid.access import services as access
 from onegrid.access.models import Organisation
-from onegrid.matters import rollup, steps, supervision
+from onegrid.matters import counting, rollup, steps, supervision
 from onegrid.matters.lifecycle import Step
 from onegrid.matters.models import Matter
 from onegrid.web.centre import queue
@@ -27,19 +27,19 @@ pytestmark = pytest.mark.django_db
 desk = matters_conftest.desk
 
 
-def direct(actor: Any) -> queue.Counts:
+def direct(actor: Any) -> counting.Counts:
     """The counts as one grouped query over the matters the actor sees (what the rollup replaces)."""
     filters = queue.Filters(category="__none__")  # any filter leaves the rollup aside
     assert queue._rollup_nodes(actor, filters) is None
     ids = queue._search(actor, queue.Filters(), facets=True).order_by().values("pk")
-    late, soon = queue._late_and_soon()
+    late, soon = counting.late_and_soon()
     rows = (
         Matter.objects.filter(pk__in=ids)
         .values("status")
         .annotate(n=Count("pk"), overdue=Count("pk", filter=late), warning=Count("pk", filter=soon))
         .order_by()
     )
-    out = queue.Counts()
+    out = counting.Counts()
     for row in rows:
         out.by_status[row["status"]] = row["n"]
         out.overdue[row["status"]] = row["overdue"]

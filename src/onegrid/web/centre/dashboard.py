@@ -22,10 +22,9 @@ from onegrid.access.models import Organisation
 from onegrid.areas import selectors as area_selectors
 from onegrid.areas.models import Area
 from onegrid.kit import scope
-from onegrid.matters import stats
+from onegrid.matters import counting, stats
 from onegrid.matters.lifecycle import OPEN
 from onegrid.matters.models import Category, Channel, Matter
-from onegrid.web.centre import queue
 from onegrid.web.centre.forms import localised, period
 from onegrid.web.centre.labels import STATUS
 
@@ -68,7 +67,7 @@ def overdue(q: stats.Question) -> int:
     (Merged duplicates are closed, so they never count.)"""
     return (
         Matter.objects.filter(
-            queue.in_nodes(q.nodes),
+            counting.in_nodes(q.nodes),
             status__in=list(OPEN),
             due_at__lt=timezone.now(),
             received_at__gte=period(q.since),

@@ -28,6 +28,7 @@ from onegrid.kit import scope
 from onegrid.kit.crypto import mask_name, mask_phone
 from onegrid.kit.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onegrid.matters import routing, selectors, stats, steps, supervision
+from onegrid.matters.counting import Counts
 from onegrid.matters.lifecycle import OPEN, Status, Step
 from onegrid.matters.models import Matter, SupervisionOrder
 from onegrid.notify import catalog as notify_catalog
@@ -89,7 +90,7 @@ def _cursor(value: str | None) -> int | None:
     return int(value)
 
 
-def _chips(counts: queue.Counts, f: queue.Filters, base: str) -> dict[str, Any]:
+def _chips(counts: Counts, f: queue.Filters, base: str) -> dict[str, Any]:
     """The status and deadline chips: each links to the queue with that facet chosen."""
 
     def link(**extra: str) -> str:
@@ -137,7 +138,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         status = 400
         f = queue.Filters()
-        counts, page = queue.Counts(), queue.Page([], None)
+        counts, page = Counts(), queue.Page([], None)
     else:
         f = queue.Filters.of(form.cleaned_data if form.is_bound else {})
         counts = queue.counts(actor, f)
