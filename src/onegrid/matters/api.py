@@ -17,6 +17,7 @@ from onegrid.kit.answers import answer
 from onegrid.kit.crypto import mask_email, mask_name, mask_phone
 from onegrid.kit.errors import Forbidden, Invalid, NotFound
 from onegrid.kit.pagination import LimitOffset
+from onegrid.kit.prepared import PreparedModels
 from onegrid.matters import attachments, feedback, intake, selectors, steps, supervision
 from onegrid.matters.lifecycle import OPEN, Step
 from onegrid.matters.lifecycle import Status as MatterStatus
@@ -271,13 +272,19 @@ def get_matter(request: HttpRequest, number: str) -> Any:
     return answer(detail(request.user, selectors.get_for(request.user, number)), MatterDetail)
 
 
+_ACTIVE_ORGANISATION = PreparedModels(
+    lambda code: Organisation.objects.filter(code=code, is_active=True).order_by("pk")[:1], (str,)
+)
+
+
 def _step_endpoint(step: Step) -> None:
     def handler(request: HttpRequest, number: str, body: StepIn) -> Any:
         actor = request.user
         matter = selectors.get_for(actor, number)
         organisation = None
         if body.organisation:
-            organisation = Organisation.objects.filter(code=body.organisation, is_active=True).first()
+            found = _ACTIVE_ORGANISATION.objects(body.organisation)
+            organisation = found[0] if found else None
             if organisation is None:
                 raise Invalid(f"unknown organisation {body.organisation!r}", field="organisation")
         data = steps.StepInput(

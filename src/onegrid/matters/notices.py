@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.access.models import Membership, User
+from onegrid.kit.prepared import PreparedModels
 from onegrid.matters import ratinglinks
 from onegrid.matters.models import Matter, Rating
 from onegrid.notify import catalog, services
@@ -49,10 +50,19 @@ STEP_EVENTS: dict[str, tuple[str, str]] = {
 }
 
 
+_OWNERS = PreparedModels(
+    lambda organisation_id: User.objects.filter(
+        memberships__organisation_id=organisation_id, is_active=True
+    ).distinct(),
+    (int,),
+)
+
+
 def owners(matter: Matter) -> list[User]:
+    """The active members of the matter's responsible organisation (asked on every step)."""
     if matter.owner_id is None:
         return []
-    return list(User.objects.filter(memberships__organisation_id=matter.owner_id, is_active=True).distinct())
+    return _OWNERS.objects(matter.owner_id)
 
 
 def members(organisations: set[int]) -> dict[int, list[User]]:

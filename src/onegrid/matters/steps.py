@@ -303,8 +303,17 @@ def _timestamps(m: Matter, old: Status, new: Status, now: dt.datetime) -> None:
         m.dispatched_at = m.accepted_at = None
 
 
+_HAS_MERGED = Prepared(
+    lambda primary_id: Matter.objects.filter(merged_into_id=primary_id).order_by().values_list("pk")[:1],
+    (int,),
+)
+
+
 def follow_outcome(primary: Matter, at: dt.datetime) -> int:
-    """Give merged matters the primary's status and outcome times (called in the primary's transaction)."""
+    """Give merged matters the primary's status and outcome times (called in the primary's transaction;
+    most matters have none, which one lookup by the merge index tells)."""
+    if not _HAS_MERGED.rows(primary.pk):
+        return 0
     return Matter.objects.filter(merged_into=primary).update(
         status=primary.status,
         owner=primary.owner,
