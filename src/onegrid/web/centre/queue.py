@@ -84,18 +84,22 @@ class Filters:
 
 def _search(actor: Any, f: Filters, *, facets: bool) -> QuerySet[Matter]:
     """Matters matching ``f``; with ``facets`` the status and deadline filters are left out."""
-    return selectors.search(
-        actor,
-        status=None if facets else (list(f.status) or None),
-        overdue=True if f.due == "overdue" and not facets else None,
-        warning=True if f.due == "warning" and not facets else None,
-        category=f.category or None,
-        channel=f.channel or None,
-        area=f.area or None,
-        since=period(f.since),
-        until=period(f.until, end=True),
-        q=f.q or None,
-    )
+    return selectors.search(actor, **_narrowing(f, facets=facets))
+
+
+def _narrowing(f: Filters, *, facets: bool) -> dict[str, Any]:
+    """``f`` as the filters of ``selectors.search`` (and ``listing.Search``)."""
+    return {
+        "status": None if facets else (list(f.status) or None),
+        "overdue": True if f.due == "overdue" and not facets else None,
+        "warning": True if f.due == "warning" and not facets else None,
+        "category": f.category or None,
+        "channel": f.channel or None,
+        "area": f.area or None,
+        "since": period(f.since),
+        "until": period(f.until, end=True),
+        "q": f.q or None,
+    }
 
 
 def _rollup_nodes(actor: Any, f: Filters) -> tuple[str, ...] | None:
@@ -264,18 +268,7 @@ def _rows(ids: list[int]) -> list[Row]:
 
 def _listed(actor: Any, f: Filters) -> listing.Search:
     """The queue's rows (``_search`` without facets) as a search compiled per shape."""
-    return listing.Search(
-        actor,
-        status=list(f.status) or None,
-        overdue=True if f.due == "overdue" else None,
-        warning=True if f.due == "warning" else None,
-        category=f.category or None,
-        channel=f.channel or None,
-        area=f.area or None,
-        since=period(f.since),
-        until=period(f.until, end=True),
-        q=f.q or None,
-    )
+    return listing.Search(actor, **_narrowing(f, facets=False))
 
 
 def _newest(qs: QuerySet[Matter]) -> Any:
